@@ -1,0 +1,70 @@
+#!/usr/bin/env python3
+"""Set up and run nextstep from a fresh clone, with nothing but Python 3.11+.
+
+    python3 dev.py app     # make .venv, install, open the app
+    python3 dev.py test    # make .venv, install with test tools, check and test
+
+Extra words after ``app`` go to ``nextstep``; after ``test``, to pytest.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+
+
+def main(argv: list[str]) -> int:
+    if sys.version_info < (3, 11):
+        print("nextstep needs Python 3.11 or newer.", file=sys.stderr)
+        return 2
+    if not argv or argv[0] not in ("app", "test"):
+        print(__doc__.strip(), file=sys.stderr)
+        return 2
+
+    command, rest = argv[0], argv[1:]
+    if command == "app":
+        install("")
+        return run([str(BIN / "nextstep"), *rest])
+
+    install("[test]")
+    for check in (
+        ["ruff", "format", "--check", "nextstep_tui", "tests", "scripts", "dev.py"],
+        ["ruff", "check", "nextstep_tui", "tests", "scripts", "dev.py"],
+        ["mypy"],
+    ):
+        code = run([str(BIN / check[0]), *check[1:]])
+        if code:
+            return code
+    return run([str(BIN / "pytest"), *rest])
+
+
+def install(extras: str) -> None:
+    """Make the virtual environment and install the package in it, editable."""
+    if not (BIN / "python").exists():
+        print("Creating .venv ...", file=sys.stderr)
+        venv.create(VENV, with_pip=True)
+    stamp = VENV / f".installed{extras or '[app]'}"
+    pyproject = ROOT / "pyproject.toml"
+    if stamp.exists() and stamp.stat().st_mtime >= pyproject.stat().st_mtime:
+        return
+    print(f"Installing nextstep{extras} into .venv ...", file=sys.stderr)
+    pip = [str(BIN / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    code = run([*pip, "-e", f".{extras}"])
+    if code:
+        raise SystemExit(code)
+    stamp.touch()
+
+
+def run(command: list[str]) -> int:
+    return subprocess.call(command, cwd=ROOT)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

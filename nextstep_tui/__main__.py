@@ -1,0 +1,3 @@
+from nextstep_tui.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""The rules of the pipeline. Nothing here knows of screens or terminals."""
