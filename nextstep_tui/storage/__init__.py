@@ -1,0 +1,1 @@
+"""The database: how leads and their history are kept, and nothing else."""

@@ -1,0 +1,111 @@
+"""Opening the database: a file path or a URL, made ready for several reps."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sqlite3
+from pathlib import Path
+
+import peewee
+
+from nextstep_tui.core.errors import StorageError
+from nextstep_tui.storage import schema
+from nextstep_tui.storage.proxy import database
+
+log = logging.getLogger(__name__)
+
+# Seconds a writer waits for another's lock before the rep is told.
+BUSY_TIMEOUT = 5.0
+
+SQLITE_PRAGMAS = {
+    "journal_mode": "wal",
+    "foreign_keys": 1,
+    "synchronous": "normal",
+    "busy_timeout": int(BUSY_TIMEOUT * 1000),
+}
+
+
+def open_database(target: str, create: bool = True) -> peewee.Database:
+    """Open ``target`` (a path, ``sqlite:///path`` or ``postgresql://``).
+
+    The schema is created or upgraded, and the models are bound to it.
+    """
+    if "://" in target and not target.startswith("sqlite:"):
+        db = _open_url(target)
+    else:
+        db = _open_sqlite(_sqlite_path(target), create)
+
+    database.initialize(db)
+    try:
+        db.connect(reuse_if_open=True)
+        schema.upgrade(db)
+    except peewee.DatabaseError as error:
+        db.close()
+        raise StorageError(f"Cannot open the database {target}: {error}") from None
+    return db
+
+
+def _sqlite_path(target: str) -> Path:
+    if target.startswith("sqlite:///"):
+        target = target.removeprefix("sqlite://")
+    elif target.startswith("sqlite:"):
+        raise StorageError(f"Write a SQLite URL as sqlite:///path, not {target!r}.")
+    return Path(target).expanduser()
+
+
+def _open_sqlite(path: Path, create: bool) -> peewee.SqliteDatabase:
+    if not path.exists():
+        if not create:
+            raise StorageError(f"No database at {path}.")
+        _create_private_file(path)
+    elif path.is_dir():
+        raise StorageError(f"{path} is a directory, not a database file.")
+
+    _check_is_sqlite(path)
+    return peewee.SqliteDatabase(
+        str(path), pragmas=SQLITE_PRAGMAS, timeout=BUSY_TIMEOUT, check_same_thread=False
+    )
+
+
+def _create_private_file(path: Path) -> None:
+    """Create an empty database file that only its owner can read.
+
+    SQLite gives the ``-wal`` and ``-shm`` files the rights of the main file.
+    """
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        descriptor = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except FileExistsError:
+        return
+    except OSError as error:
+        raise StorageError(f"Cannot create the database {path}: {error}") from None
+    os.close(descriptor)
+    log.info("created database %s", path)
+
+
+def _check_is_sqlite(path: Path) -> None:
+    try:
+        with path.open("rb") as handle:
+            header = handle.read(16)
+    except OSError as error:
+        raise StorageError(f"Cannot read the database {path}: {error}") from None
+    if header and header != b"SQLite format 3\x00":
+        raise StorageError(f"{path} is not a SQLite database.")
+
+
+def _open_url(url: str) -> peewee.Database:
+    from playhouse.db_url import connect
+
+    try:
+        return connect(url)
+    except (ValueError, RuntimeError, peewee.ImproperlyConfigured) as error:
+        raise StorageError(f"Cannot use the database URL: {error}") from None
+
+
+def is_locked_error(error: BaseException) -> bool:
+    """True when a write failed because another session held the lock too long."""
+    text = str(error).lower()
+    return isinstance(error, peewee.OperationalError | sqlite3.OperationalError) and (
+        "locked" in text or "busy" in text
+    )

@@ -1,0 +1,167 @@
+"""The schema, as numbered migrations, and the upgrade that applies them.
+
+A migration is never edited once released: ``tests/data/schema_v1.db`` was
+made by migration 1 and every later migration must upgrade it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import peewee
+
+from nextstep_tui.core.errors import StorageError
+
+DROP_REASONS = ("no-budget", "no-fit", "no-response", "went-elsewhere", "timing", "other")
+EVENT_KINDS = (
+    "created",
+    "step_set",
+    "done",
+    "postponed",
+    "step_edited",
+    "dropped",
+    "recycled",
+    "won",
+    "note",
+    "edited",
+)
+
+
+def _quoted(values: tuple[str, ...]) -> str:
+    return ", ".join(f"'{value}'" for value in values)
+
+
+def _v1_sqlite(db: peewee.Database) -> None:
+    statements = [
+        """CREATE TABLE meta (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        )""",
+        f"""CREATE TABLE lead (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL CHECK (length(trim(name)) > 0),
+            company TEXT NOT NULL DEFAULT '',
+            contact TEXT NOT NULL DEFAULT '',
+            email TEXT NOT NULL DEFAULT '',
+            phone TEXT NOT NULL DEFAULT '',
+            value_cents INTEGER,
+            owner TEXT NOT NULL,
+            source TEXT NOT NULL DEFAULT '',
+            external_id TEXT,
+            notes TEXT NOT NULL DEFAULT '',
+            created_at INTEGER NOT NULL,
+            state TEXT NOT NULL CHECK (state IN ('open', 'won', 'dropped')),
+            step_action TEXT,
+            step_due INTEGER,
+            step_has_time INTEGER NOT NULL DEFAULT 0 CHECK (step_has_time IN (0, 1)),
+            step_agreed INTEGER NOT NULL DEFAULT 0 CHECK (step_agreed IN (0, 1)),
+            step_advances INTEGER NOT NULL DEFAULT 0 CHECK (step_advances IN (0, 1)),
+            postponed INTEGER NOT NULL DEFAULT 0 CHECK (postponed >= 0),
+            closed_at INTEGER,
+            drop_reason TEXT CHECK (drop_reason IN ({_quoted(DROP_REASONS)})),
+            drop_note TEXT NOT NULL DEFAULT '',
+            recycle_on INTEGER,
+            CONSTRAINT open_lead_has_a_step CHECK (
+                state <> 'open'
+                OR (step_action IS NOT NULL AND length(trim(step_action)) > 0
+                    AND step_due IS NOT NULL)
+            ),
+            CONSTRAINT closed_lead_has_no_step CHECK (
+                state = 'open' OR (step_action IS NULL AND step_due IS NULL)
+            ),
+            CONSTRAINT dropped_lead_has_a_reason CHECK (
+                (state = 'dropped') = (drop_reason IS NOT NULL)
+            )
+        )""",
+        f"""CREATE TABLE event (
+            id INTEGER PRIMARY KEY,
+            lead_id INTEGER NOT NULL REFERENCES lead (id) ON DELETE RESTRICT,
+            at INTEGER NOT NULL,
+            actor TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ({_quoted(EVENT_KINDS)})),
+            data TEXT NOT NULL DEFAULT '{{}}'
+        )""",
+        """CREATE TRIGGER event_is_append_only_update BEFORE UPDATE ON event
+           BEGIN SELECT RAISE(ABORT, 'history is append-only'); END""",
+        """CREATE TRIGGER event_is_append_only_delete BEFORE DELETE ON event
+           BEGIN SELECT RAISE(ABORT, 'history is append-only'); END""",
+        "CREATE INDEX lead_open_by_due ON lead (state, step_due, id)",
+        "CREATE INDEX lead_owner_by_due ON lead (owner, state, step_due, id)",
+        "CREATE INDEX lead_recycle ON lead (state, recycle_on, id)",
+        """CREATE UNIQUE INDEX lead_external_id ON lead (external_id)
+           WHERE external_id IS NOT NULL""",
+        "CREATE INDEX event_by_lead ON event (lead_id, id)",
+    ]
+    for sql in statements:
+        db.execute_sql(sql)
+
+
+def _v2_sqlite(db: peewee.Database) -> None:
+    # A row version lets a save check it is not overwriting another session's.
+    db.execute_sql("ALTER TABLE lead ADD COLUMN version INTEGER NOT NULL DEFAULT 1")
+    # Cohorts group by creation month; this index covers that query.
+    db.execute_sql("CREATE INDEX lead_created ON lead (created_at, state)")
+
+
+Migration = Callable[[peewee.Database], None]
+
+MIGRATIONS: dict[str, list[Migration]] = {
+    "sqlite": [_v1_sqlite, _v2_sqlite],
+}
+
+LATEST = len(MIGRATIONS["sqlite"])
+
+
+def dialect(db: peewee.Database) -> str:
+    if isinstance(db, peewee.SqliteDatabase):
+        return "sqlite"
+    if isinstance(db, peewee.PostgresqlDatabase):
+        return "postgresql"
+    raise StorageError(f"Unsupported database engine {type(db).__name__}.")
+
+
+def current_version(db: peewee.Database) -> int:
+    if not db.table_exists("meta"):
+        return 0
+    row = db.execute_sql("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    return int(row[0]) if row else 0
+
+
+def upgrade(db: peewee.Database, until: int = LATEST) -> int:
+    """Bring the schema to ``until``, all in one transaction; return the version."""
+    migrations = MIGRATIONS.get(dialect(db))
+    if migrations is None:
+        raise StorageError(f"No schema for {dialect(db)} databases yet.")
+
+    with write_transaction(db):
+        version = current_version(db)
+        if version > len(migrations):
+            raise StorageError(
+                f"This database has schema version {version}, newer than this "
+                f"nextstep knows ({len(migrations)}); upgrade nextstep."
+            )
+        for number in range(version + 1, until + 1):
+            migrations[number - 1](db)
+        if until > version:
+            _set_version(db, until)
+    return max(version, until)
+
+
+def _set_version(db: peewee.Database, version: int) -> None:
+    db.execute_sql(
+        "INSERT INTO meta (key, value) VALUES ('schema_version', ?) "
+        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        (str(version),),
+    )
+
+
+def write_transaction(db: peewee.Database) -> peewee._atomic:
+    """A transaction that takes the write lock at its start.
+
+    SQLite's default deferred transactions take the lock at the first write,
+    and a reader that then tries to write fails at once with "database is
+    locked" instead of waiting: BEGIN IMMEDIATE makes a second rep wait.
+    """
+    if isinstance(db, peewee.SqliteDatabase):
+        return db.atomic("IMMEDIATE")
+    return db.atomic()
