@@ -21,7 +21,7 @@ BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 
 
 def main(argv: list[str]) -> int:
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - run by whatever python3 is here
         print("nextstep needs Python 3.11 or newer.", file=sys.stderr)
         return 2
     if not argv or argv[0] not in ("app", "test"):
@@ -55,7 +55,14 @@ def install(extras: str) -> None:
     if stamp.exists() and stamp.stat().st_mtime >= pyproject.stat().st_mtime:
         return
     print(f"Installing nextstep{extras} into .venv ...", file=sys.stderr)
-    pip = [str(BIN / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    pip = [
+        str(BIN / "python"),
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+    ]
     code = run([*pip, "-e", f".{extras}"])
     if code:
         raise SystemExit(code)

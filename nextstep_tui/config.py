@@ -62,7 +62,7 @@ def current_rep() -> str:
 
 def system_zone() -> str:
     try:
-        name = pendulum.local_timezone().name
+        name = pendulum.now().timezone_name
     except Exception:  # an unreadable /etc/localtime must not stop the app
         return "UTC"
     return name if isinstance(name, str) and name else "UTC"
@@ -141,10 +141,9 @@ def _check(data: dict, text: str, path: Path) -> dict:
         wanted = _KEYS[key]
         if not isinstance(value, wanted) or isinstance(value, bool):
             raise InvalidInput(
-                f"{path}, line {line}: {key} must be {wanted.__name__}, "
-                f"not {value!r}."
+                f"{path}, line {line}: {key} must be {wanted.__name__}, not {value!r}."
             )
-        if wanted is int and value < 1:
+        if isinstance(value, int) and value < 1:
             raise InvalidInput(f"{path}, line {line}: {key} must be at least 1.")
     return data
 

@@ -12,7 +12,14 @@ import peewee
 
 from nextstep_tui.core.errors import StorageError
 
-DROP_REASONS = ("no-budget", "no-fit", "no-response", "went-elsewhere", "timing", "other")
+DROP_REASONS = (
+    "no-budget",
+    "no-fit",
+    "no-response",
+    "went-elsewhere",
+    "timing",
+    "other",
+)
 EVENT_KINDS = (
     "created",
     "step_set",
@@ -123,7 +130,9 @@ def dialect(db: peewee.Database) -> str:
 def current_version(db: peewee.Database) -> int:
     if not db.table_exists("meta"):
         return 0
-    row = db.execute_sql("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    row = db.execute_sql(
+        "SELECT value FROM meta WHERE key = 'schema_version'"
+    ).fetchone()
     return int(row[0]) if row else 0
 
 
