@@ -1,0 +1,693 @@
+"""The pipeline's operations and views: every rule of a lead's life.
+
+Each operation is one write transaction that checks the lead's state, changes
+the row and appends to its history; if anything fails half way the lead is as
+it was. Views are single queries that return plain values from ``model``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import peewee
+import pendulum
+
+from nextstep_tui.config import Settings
+from nextstep_tui.core.errors import Conflict, InvalidInput, NotFound, WrongState
+from nextstep_tui.core.model import (
+    MAX_NOTES,
+    MAX_TEXT,
+    CohortRow,
+    DropReason,
+    Health,
+    HistoryEvent,
+    Lead,
+    LeadFields,
+    ListView,
+    State,
+    Step,
+    StepInput,
+)
+from nextstep_tui.core.text import clean_line, clean_text
+from nextstep_tui.core.when import When, day_bounds, start_of_local_day
+from nextstep_tui.storage.database import open_database
+from nextstep_tui.storage.models import Event
+from nextstep_tui.storage.models import Lead as LeadRow
+from nextstep_tui.storage.schema import write_transaction
+
+log = logging.getLogger(__name__)
+_M = TypeVar("_M", bound=peewee.Model)
+
+Clock = Callable[[], pendulum.DateTime]
+
+
+def _utc_now() -> pendulum.DateTime:
+    return pendulum.now("UTC")
+
+
+class Pipeline:
+    """One rep's view of one database.
+
+    ``owner`` limits what is seen and changed to one rep's leads (a team
+    database); None means every lead (a personal database).
+    """
+
+    def __init__(
+        self,
+        db: peewee.Database,
+        *,
+        rep: str,
+        zone: str,
+        hopium_threshold: int = 3,
+        target: int = 30,
+        owner: str | None = None,
+        clock: Clock = _utc_now,
+    ) -> None:
+        self.db = db
+        self.rep = rep
+        self.zone = zone
+        self.hopium_threshold = hopium_threshold
+        self.target = target
+        self.owner = owner
+        self.clock = clock
+
+    def now(self) -> pendulum.DateTime:
+        return self.clock().in_timezone("UTC")
+
+    # -- operations --------------------------------------------------------
+
+    def add_lead(self, fields: LeadFields, step: StepInput) -> int:
+        """Create an open lead with its first step; return its id."""
+        fields = clean_fields(fields)
+        step = self._checked_step(step)
+        now = self.now()
+
+        with self._writing():
+            row = LeadRow.create(
+                **_field_values(fields),
+                owner=self.owner or self.rep,
+                created_at=now,
+                state=State.OPEN.value,
+                **_step_values(step),
+                postponed=0,
+            )
+            self._record(row.id, "created", {"name": fields.name}, now)
+            self._record(row.id, "step_set", _step_data(step), now)
+        return int(row.id)
+
+    def complete_step(
+        self,
+        lead_id: int,
+        next_step: StepInput,
+        *,
+        outcome: str = "",
+        expected_version: int | None = None,
+    ) -> None:
+        """Mark the current step done and set the next one, in one go."""
+        next_step = self._checked_step(next_step)
+        outcome = clean_text(outcome, "Outcome", MAX_TEXT, required=False)
+
+        with self._writing():
+            row = self._open_row(lead_id, expected_version)
+            now = self.now()
+            done = {"action": row.step_action, "due": _iso(row.step_due)}
+            if outcome:
+                done["outcome"] = outcome
+            self._update(row, **_step_values(next_step), postponed=0)
+            self._record(lead_id, "done", done, now)
+            self._record(lead_id, "step_set", _step_data(next_step), now)
+
+    def postpone(
+        self, lead_id: int, when: When, *, expected_version: int | None = None
+    ) -> int:
+        """Move the step to a later time; return the postponements so far."""
+        self._check_due(when)
+
+        with self._writing():
+            row = self._open_row(lead_id, expected_version)
+            if when.instant <= row.step_due:
+                raise InvalidInput(
+                    "Postponing moves a step later; "
+                    f"{when.describe()} is not after its current due time."
+                )
+            count = row.postponed + 1
+            self._update(
+                row, step_due=when.instant, step_has_time=when.has_time, postponed=count
+            )
+            self._record(
+                lead_id,
+                "postponed",
+                {
+                    "from": _iso(row.step_due),
+                    "to": _iso(when.instant),
+                    "has_time": when.has_time,
+                    "count": count,
+                },
+            )
+        return count
+
+    def edit_step(
+        self, lead_id: int, step: StepInput, *, expected_version: int | None = None
+    ) -> None:
+        """Change the current step; moving it later counts as a postponement."""
+        step = self._checked_step(step)
+
+        with self._writing():
+            row = self._open_row(lead_id, expected_version)
+            later = step.when.instant > row.step_due
+            count = row.postponed + 1 if later else row.postponed
+            self._update(row, **_step_values(step), postponed=count)
+            data = _step_data(step)
+            if later:
+                data["postponed_from"] = _iso(row.step_due)
+                data["count"] = count
+            self._record(lead_id, "step_edited", data)
+
+    def drop(
+        self,
+        lead_id: int,
+        reason: DropReason,
+        *,
+        note: str = "",
+        recycle_on: pendulum.Date | None = None,
+        expected_version: int | None = None,
+    ) -> None:
+        """Close the lead as dropped; it may come back on ``recycle_on``."""
+        note = clean_text(note, "Note", MAX_NOTES, required=False)
+        recycle_at = self._recycle_instant(recycle_on)
+
+        with self._writing():
+            row = self._open_row(lead_id, expected_version)
+            self._update(
+                row,
+                state=State.DROPPED.value,
+                closed_at=self.now(),
+                drop_reason=reason.value,
+                drop_note=note,
+                recycle_on=recycle_at,
+                **_no_step(),
+            )
+            self._record(
+                lead_id,
+                "dropped",
+                {
+                    "reason": reason.value,
+                    "note": note,
+                    "recycle_on": recycle_on.isoformat() if recycle_on else None,
+                    "last_action": row.step_action,
+                },
+            )
+
+    def win(
+        self, lead_id: int, *, note: str = "", expected_version: int | None = None
+    ) -> None:
+        note = clean_text(note, "Note", MAX_NOTES, required=False)
+
+        with self._writing():
+            row = self._open_row(lead_id, expected_version)
+            self._update(row, state=State.WON.value, closed_at=self.now(), **_no_step())
+            self._record(lead_id, "won", {"note": note, "last_action": row.step_action})
+
+    def recycle(
+        self, lead_id: int, step: StepInput, *, expected_version: int | None = None
+    ) -> None:
+        """Reopen a dropped lead; it comes back only with a new next step."""
+        step = self._checked_step(step)
+
+        with self._writing():
+            row = self._row(lead_id, expected_version)
+            if row.state != State.DROPPED.value:
+                raise WrongState(
+                    f"Lead {lead_id} is {row.state}; only dropped leads recycle."
+                )
+            self._update(
+                row,
+                state=State.OPEN.value,
+                closed_at=None,
+                drop_reason=None,
+                drop_note="",
+                recycle_on=None,
+                **_step_values(step),
+                postponed=0,
+            )
+            now = self.now()
+            self._record(lead_id, "recycled", {"was": row.drop_reason}, now)
+            self._record(lead_id, "step_set", _step_data(step), now)
+
+    def edit_lead(
+        self, lead_id: int, fields: LeadFields, *, expected_version: int | None = None
+    ) -> None:
+        """Replace the lead's facts; the history keeps what changed."""
+        fields = clean_fields(fields)
+
+        with self._writing():
+            row = self._row(lead_id, expected_version)
+            old = _fields_of(row)
+            changes = {
+                name: [getattr(old, name), value]
+                for name, value in _field_values(fields).items()
+                if getattr(old, name) != value
+            }
+            if not changes:
+                return
+            self._update(row, **_field_values(fields))
+            self._record(lead_id, "edited", changes)
+
+    def add_note(self, lead_id: int, text: str) -> None:
+        """Append a talking point to go over with the buyer."""
+        text = clean_text(text, "Note", MAX_NOTES, required=True)
+
+        with self._writing():
+            self._row(lead_id, None)
+            self._record(lead_id, "note", {"text": text})
+
+    # -- views ---------------------------------------------------------------
+
+    def get(self, lead_id: int) -> Lead:
+        row = self._scoped(LeadRow.select()).where(LeadRow.id == lead_id).first()
+        if row is None:
+            raise NotFound(f"No lead with id {lead_id}.")
+        return self._lead(row)
+
+    def history(self, lead_id: int) -> list[HistoryEvent]:
+        self.get(lead_id)
+        events = Event.select().where(Event.lead == lead_id).order_by(Event.id)
+        return [
+            HistoryEvent(e.id, e.at, e.actor, e.kind, json.loads(e.data))
+            for e in events
+        ]
+
+    def notes(self, lead_id: int) -> list[HistoryEvent]:
+        """The talking points saved for the buyer, oldest first."""
+        return [event for event in self.history(lead_id) if event.kind == "note"]
+
+    def count(self, view: ListView = ListView.ALL, text: str = "") -> int:
+        return int(self._listing(view, text).count())
+
+    def rows(
+        self,
+        view: ListView = ListView.ALL,
+        text: str = "",
+        offset: int = 0,
+        limit: int = 100,
+    ) -> list[Lead]:
+        """One page of open leads in ``view``, soonest step first."""
+        query = self._listing(view, text).order_by(LeadRow.step_due, LeadRow.id)
+        return [self._lead(row) for row in query.offset(offset).limit(limit)]
+
+    def position(
+        self, lead_id: int, view: ListView = ListView.ALL, text: str = ""
+    ) -> int | None:
+        """Where ``lead_id`` stands in ``view`` (0-based), or None if not there."""
+        row = self._listing(view, text).where(LeadRow.id == lead_id).first()
+        if row is None:
+            return None
+        before = (LeadRow.step_due < row.step_due) | (
+            (LeadRow.step_due == row.step_due) & (LeadRow.id < row.id)
+        )
+        return int(self._listing(view, text).where(before).count())
+
+    def agenda(self, limit: int = 1000) -> list[Lead]:
+        return self.rows(ListView.ALL, limit=limit)
+
+    def health(self) -> Health:
+        """Counts for the header line, in one query."""
+        tomorrow = self._tomorrow()
+        loose = _loose_condition()
+        query = self._scoped(
+            LeadRow.select(
+                peewee.fn.COUNT(LeadRow.id),
+                _sum_if(~loose),
+                _sum_if(LeadRow.step_due < tomorrow),
+                _sum_if(loose),
+                _sum_if(LeadRow.postponed >= self.hopium_threshold),
+            ).where(LeadRow.state == State.OPEN.value)
+        )
+        total, firm, due_now, loose_count, hopium = query.scalar(as_tuple=True)
+        return Health(
+            firm=int(firm or 0),
+            open=int(total or 0),
+            target=self.target,
+            due_now=int(due_now or 0),
+            loose=int(loose_count or 0),
+            hopium=int(hopium or 0),
+        )
+
+    def cohorts(self) -> list[CohortRow]:
+        """Created, won, dropped and open per creation month, rep's zone."""
+        months = self._month_bounds()
+        if not months:
+            return []
+
+        param = self.db.param
+        values = ", ".join(f"({param}, {param}, {param})" for _ in months)
+        owner_sql = f" AND lead.owner = {param}" if self.owner else ""
+        sql = (
+            f"WITH months (label, lo, hi) AS (VALUES {values}) "
+            "SELECT label, COUNT(lead.id), "
+            "SUM(CASE WHEN lead.state = 'won' THEN 1 ELSE 0 END), "
+            "SUM(CASE WHEN lead.state = 'dropped' THEN 1 ELSE 0 END), "
+            "SUM(CASE WHEN lead.state = 'open' THEN 1 ELSE 0 END) "
+            "FROM months JOIN lead ON lead.created_at >= lo AND lead.created_at < hi"
+            f"{owner_sql} GROUP BY label ORDER BY label"
+        )
+        params: list[Any] = [item for month in months for item in month]
+        if self.owner:
+            params.append(self.owner)
+        return [
+            CohortRow(label, int(created), int(won), int(dropped), int(still_open))
+            for label, created, won, dropped, still_open in self.db.execute_sql(
+                sql, params
+            )
+        ]
+
+    def cohort_count(self, month: str) -> int:
+        return int(self._cohort_listing(month).count())
+
+    def cohort_leads(self, month: str, offset: int = 0, limit: int = 100) -> list[Lead]:
+        """The unclosed leads created in ``month`` (YYYY-MM), oldest first."""
+        query = self._cohort_listing(month).order_by(LeadRow.created_at, LeadRow.id)
+        return [self._lead(row) for row in query.offset(offset).limit(limit)]
+
+    def dropped_count(self) -> int:
+        return int(self._dropped_listing().count())
+
+    def dropped(self, offset: int = 0, limit: int = 100) -> list[Lead]:
+        """Dropped leads: those whose recycle day has come first, then by day."""
+        tomorrow = self._tomorrow()
+        come = peewee.Case(
+            None,
+            [
+                (
+                    (LeadRow.recycle_on.is_null(False))
+                    & (LeadRow.recycle_on < tomorrow),
+                    0,
+                )
+            ],
+            1,
+        )
+        undated = peewee.Case(None, [(LeadRow.recycle_on.is_null(), 1)], 0)
+        query = self._dropped_listing().order_by(
+            come, undated, LeadRow.recycle_on, LeadRow.closed_at.desc(), LeadRow.id
+        )
+        return [self._lead(row) for row in query.offset(offset).limit(limit)]
+
+    def recycle_due(self) -> list[Lead]:
+        """Dropped leads whose recycle day has come: offered back to the rep."""
+        query = self._dropped_listing().where(
+            LeadRow.recycle_on.is_null(False) & (LeadRow.recycle_on < self._tomorrow())
+        )
+        return [
+            self._lead(row) for row in query.order_by(LeadRow.recycle_on, LeadRow.id)
+        ]
+
+    def leads(self, state: State | None = None) -> Iterator[Lead]:
+        """Every lead (optionally of one state), by id, streamed."""
+        query = self._scoped(LeadRow.select())
+        if state is not None:
+            query = query.where(LeadRow.state == state.value)
+        for row in query.order_by(LeadRow.id).iterator():
+            yield self._lead(row)
+
+    # -- inside --------------------------------------------------------------
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        with write_transaction(self.db):
+            yield
+
+    def _scoped(self, query: peewee.ModelSelect[_M]) -> peewee.ModelSelect[_M]:
+        if self.owner is not None:
+            query = query.where(LeadRow.owner == self.owner)
+        return query
+
+    def _row(self, lead_id: int, expected_version: int | None) -> LeadRow:
+        row = LeadRow.get_or_none(LeadRow.id == lead_id)
+        if row is None:
+            raise NotFound(f"No lead with id {lead_id}.")
+        if self.owner is not None and row.owner != self.owner:
+            raise WrongState(
+                f"Lead {lead_id} belongs to {row.owner}; you can change only your own."
+            )
+        if expected_version is not None and row.version != expected_version:
+            raise Conflict(
+                f"Lead {lead_id} was changed in another session since you opened it; "
+                "look at it again before saving."
+            )
+        return row
+
+    def _open_row(self, lead_id: int, expected_version: int | None) -> LeadRow:
+        row = self._row(lead_id, expected_version)
+        if row.state != State.OPEN.value:
+            raise WrongState(
+                f"Lead {lead_id} is already {row.state}; its steps are closed."
+            )
+        return row
+
+    def _update(self, row: LeadRow, **values: Any) -> None:
+        """Write ``values`` if the row is still at the version read."""
+        changed = (
+            LeadRow.update(**values, version=LeadRow.version + 1)
+            .where((LeadRow.id == row.id) & (LeadRow.version == row.version))
+            .execute()
+        )
+        if changed != 1:
+            raise Conflict(
+                f"Lead {row.id} changed while it was being saved; try again."
+            )
+
+    def _record(
+        self, lead_id: int, kind: str, data: dict, at: pendulum.DateTime | None = None
+    ) -> None:
+        Event.create(
+            lead=lead_id,
+            at=at or self.now(),
+            actor=self.rep,
+            kind=kind,
+            data=json.dumps(data, ensure_ascii=False, sort_keys=True),
+        )
+
+    def _checked_step(self, step: StepInput) -> StepInput:
+        action = clean_line(step.action, "The step's action", MAX_TEXT)
+        self._check_due(step.when)
+        return StepInput(action, step.when, bool(step.agreed), bool(step.advances))
+
+    def _check_due(self, when: When) -> None:
+        today, _ = day_bounds(self.now(), self.zone)
+        if when.instant < today:
+            raise InvalidInput(
+                f"{when.describe()} is in the past; a next step is today or later."
+            )
+
+    def _recycle_instant(self, day: pendulum.Date | None) -> pendulum.DateTime | None:
+        if day is None:
+            return None
+        start = start_of_local_day(day, self.zone)
+        today, _ = day_bounds(self.now(), self.zone)
+        if start < today:
+            raise InvalidInput(f"The recycle date {day.isoformat()} is in the past.")
+        return start
+
+    def _tomorrow(self) -> pendulum.DateTime:
+        return day_bounds(self.now(), self.zone)[1]
+
+    def _listing(self, view: ListView, text: str) -> peewee.ModelSelect[LeadRow]:
+        query = self._scoped(LeadRow.select()).where(LeadRow.state == State.OPEN.value)
+        if view is ListView.NOW:
+            query = query.where(LeadRow.step_due < self._tomorrow())
+        elif view is ListView.LATER:
+            query = query.where(LeadRow.step_due >= self._tomorrow())
+        elif view is ListView.LOOSE:
+            query = query.where(_loose_condition())
+        elif view is ListView.HOPIUM:
+            query = query.where(LeadRow.postponed >= self.hopium_threshold)
+        return _text_filter(query, text)
+
+    def _cohort_listing(self, month: str) -> peewee.ModelSelect[LeadRow]:
+        low, high = self._month_range(month)
+        return self._scoped(LeadRow.select()).where(
+            (LeadRow.state == State.OPEN.value)
+            & (LeadRow.created_at >= low)
+            & (LeadRow.created_at < high)
+        )
+
+    def _dropped_listing(self) -> peewee.ModelSelect[LeadRow]:
+        return self._scoped(LeadRow.select()).where(
+            LeadRow.state == State.DROPPED.value
+        )
+
+    def _month_range(self, month: str) -> tuple[pendulum.DateTime, pendulum.DateTime]:
+        try:
+            first = pendulum.date(int(month[:4]), int(month[5:7]), 1)
+        except (ValueError, IndexError):
+            raise InvalidInput(f"{month!r} is not a month (YYYY-MM).") from None
+        return (
+            start_of_local_day(first, self.zone),
+            start_of_local_day(first.add(months=1), self.zone),
+        )
+
+    def _month_bounds(self) -> list[tuple[str, int, int]]:
+        low, high = self._scoped(
+            LeadRow.select(
+                peewee.fn.MIN(LeadRow.created_at).coerce(False),
+                peewee.fn.MAX(LeadRow.created_at).coerce(False),
+            )
+        ).scalar(as_tuple=True)
+        if low is None:
+            return []
+        zone = pendulum.timezone(self.zone)
+        month = (
+            pendulum.from_timestamp(low, tz="UTC")
+            .in_timezone(zone)
+            .date()
+            .replace(day=1)
+        )
+        last = pendulum.from_timestamp(high, tz="UTC").in_timezone(zone).date()
+        bounds = []
+        while month <= last:
+            following = month.add(months=1)
+            bounds.append(
+                (
+                    f"{month.year:04d}-{month.month:02d}",
+                    int(start_of_local_day(month, self.zone).timestamp()),
+                    int(start_of_local_day(following, self.zone).timestamp()),
+                )
+            )
+            month = following
+        return bounds
+
+    def _lead(self, row: LeadRow) -> Lead:
+        step = None
+        if row.state == State.OPEN.value and row.step_action is not None:
+            step = Step(
+                action=row.step_action,
+                due=row.step_due,
+                has_time=bool(row.step_has_time),
+                agreed=bool(row.step_agreed),
+                advances=bool(row.step_advances),
+                postponed=row.postponed,
+            )
+        return Lead(
+            id=row.id,
+            fields=_fields_of(row),
+            owner=row.owner,
+            state=State(row.state),
+            created_at=row.created_at,
+            version=row.version,
+            step=step,
+            hopium=step is not None and row.postponed >= self.hopium_threshold,
+            closed_at=row.closed_at,
+            drop_reason=DropReason(row.drop_reason) if row.drop_reason else None,
+            drop_note=row.drop_note,
+            recycle_on=row.recycle_on,
+        )
+
+
+def _loose_condition() -> peewee.Expression:
+    return (
+        (LeadRow.step_has_time == False)  # noqa: E712 - SQL comparison
+        | (LeadRow.step_agreed == False)  # noqa: E712
+        | (LeadRow.step_advances == False)  # noqa: E712
+    )
+
+
+def _sum_if(condition: peewee.Expression) -> peewee.Function:
+    return peewee.fn.SUM(peewee.Case(None, [(condition, 1)], 0))
+
+
+def _text_filter(
+    query: peewee.ModelSelect[LeadRow], text: str
+) -> peewee.ModelSelect[LeadRow]:
+    text = text.strip()
+    if not text:
+        return query
+    return query.where(
+        LeadRow.name.contains(text)
+        | LeadRow.company.contains(text)
+        | LeadRow.contact.contains(text)
+        | LeadRow.email.contains(text)
+        | LeadRow.step_action.contains(text)
+    )
+
+
+def clean_fields(fields: LeadFields) -> LeadFields:
+    """A lead's fields trimmed and checked, as every write path stores them."""
+    value = fields.value_cents
+    if value is not None and not (0 <= value < 10**15):
+        raise InvalidInput(
+            "A lead's value must be zero or more, and below 10 trillion."
+        )
+    external = fields.external_id.strip() if fields.external_id else None
+    return LeadFields(
+        name=clean_line(fields.name, "The lead's name", MAX_TEXT),
+        company=clean_line(fields.company, "Company", MAX_TEXT, required=False),
+        contact=clean_line(fields.contact, "Contact", MAX_TEXT, required=False),
+        email=clean_line(fields.email, "Email", MAX_TEXT, required=False),
+        phone=clean_line(fields.phone, "Phone", MAX_TEXT, required=False),
+        value_cents=value,
+        source=clean_line(fields.source, "Source", MAX_TEXT, required=False),
+        external_id=external or None,
+        notes=clean_text(fields.notes, "Notes", MAX_NOTES, required=False),
+    )
+
+
+def _field_values(fields: LeadFields) -> dict[str, Any]:
+    return {name: getattr(fields, name) for name in LeadFields.__dataclass_fields__}
+
+
+def _fields_of(row: LeadRow) -> LeadFields:
+    return LeadFields(
+        **{name: getattr(row, name) for name in LeadFields.__dataclass_fields__}
+    )
+
+
+def _step_values(step: StepInput) -> dict[str, Any]:
+    return {
+        "step_action": step.action,
+        "step_due": step.when.instant,
+        "step_has_time": step.when.has_time,
+        "step_agreed": step.agreed,
+        "step_advances": step.advances,
+    }
+
+
+def _no_step() -> dict[str, Any]:
+    return {
+        "step_action": None,
+        "step_due": None,
+        "step_has_time": False,
+        "step_agreed": False,
+        "step_advances": False,
+        "postponed": 0,
+    }
+
+
+def _step_data(step: StepInput) -> dict[str, Any]:
+    return {
+        "action": step.action,
+        "due": _iso(step.when.instant),
+        "has_time": step.when.has_time,
+        "agreed": step.agreed,
+        "advances": step.advances,
+    }
+
+
+def _iso(instant: pendulum.DateTime | None) -> str | None:
+    return instant.in_timezone("UTC").isoformat() if instant is not None else None
+
+
+def open_pipeline(settings: Settings, owner: str | None = None) -> Pipeline:
+    """Open the database the settings name and a pipeline over it."""
+    db = open_database(settings.database)
+    return Pipeline(
+        db,
+        rep=settings.rep,
+        zone=settings.zone,
+        hopium_threshold=settings.hopium_threshold,
+        target=settings.target,
+        owner=owner,
+    )
