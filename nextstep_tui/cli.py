@@ -1,0 +1,508 @@
+"""The command line: scripts and shell logins keep a pipeline from here.
+
+Only ``nextstep`` with no command (the app) loads the screen library, so the
+other commands, ``agenda`` above all, start fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any, TextIO
+
+import pendulum
+
+from nextstep_tui import __version__
+from nextstep_tui.config import Settings, load_settings
+from nextstep_tui.core.errors import NextstepError
+from nextstep_tui.core.model import (
+    DropReason,
+    Lead,
+    LeadFields,
+    ListView,
+    State,
+    StepInput,
+)
+from nextstep_tui.core.pipeline import Pipeline, open_pipeline
+from nextstep_tui.core.text import parse_money, strip_controls
+from nextstep_tui.core.when import (
+    When,
+    day_bounds,
+    local_label,
+    parse_day,
+    parse_when,
+    relative,
+)
+
+# How events store their instants: ISO 8601 in UTC, as the pipeline writes them.
+_INSTANT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?\+00:00")
+
+DESCRIPTION = """\
+nextstep keeps a sales pipeline in which every open lead has one real next
+step: scheduled (a day and a time), agreed by the buyer, and advancing the
+sale. With no command it opens the app."""
+
+EPILOG = """\
+when (--due, postpone, --recycle) is typed as people say it: today,
+tomorrow 10am, fri, next tue 14:30, +3d, +2w, in 3 days, 2027-01-15 09:00,
+15 jan, eom. Times are in your zone (config, then TZ, then the system).
+
+the database is --db, else NEXTSTEP_DB, else the config file's, else a file
+in your data directory; the config file is NEXTSTEP_CONFIG, else
+config.toml in your config directory.
+"""
+
+REASONS = ", ".join(reason.value for reason in DropReason)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings(database=args.db)
+        handler: Callable[[argparse.Namespace, Settings], int] = args.handler
+        return handler(args, settings)
+    except NextstepError as error:
+        print(f"nextstep: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="nextstep",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"nextstep {__version__}"
+    )
+    parser.add_argument("--db", metavar="PATH|URL", help="the database to use")
+    parser.set_defaults(handler=run_app)
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    def command(
+        name: str, help: str, handler: Callable[..., int]
+    ) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help, description=help)
+        sub.add_argument(
+            "--db",
+            metavar="PATH|URL",
+            help="the database to use",
+            default=argparse.SUPPRESS,
+        )
+        sub.set_defaults(handler=handler)
+        return sub
+
+    sub = command("add", "add a lead with its first next step; prints its id", run_add)
+    sub.add_argument("name")
+    sub.add_argument("--company", default="")
+    sub.add_argument("--contact", default="", help="the person you deal with")
+    sub.add_argument("--email", default="")
+    sub.add_argument("--phone", default="")
+    sub.add_argument("--value", help="the deal's value, e.g. 12000 or 9.99")
+    sub.add_argument("--source", default="")
+    _step_options(sub)
+
+    sub = command("done", "complete the lead's step and set the next one", run_done)
+    sub.add_argument("id", type=int)
+    _step_options(sub)
+    sub.add_argument("--outcome", default="", help="what came of the step done")
+
+    sub = command("postpone", "move the lead's step later (counted)", run_postpone)
+    sub.add_argument("id", type=int)
+    sub.add_argument("when", nargs="+", help="the new due time, e.g. 'fri 10am'")
+
+    sub = command("drop", "drop the lead, optionally to recycle it on a day", run_drop)
+    sub.add_argument("id", type=int)
+    sub.add_argument("--reason", required=True, help=f"one of: {REASONS}")
+    sub.add_argument("--note", default="")
+    sub.add_argument("--recycle", metavar="WHEN", help="the day it comes back")
+
+    sub = command("recycle", "reopen a dropped lead with a new next step", run_recycle)
+    sub.add_argument("id", type=int)
+    _step_options(sub)
+
+    sub = command("win", "close the lead as won", run_win)
+    sub.add_argument("id", type=int)
+    sub.add_argument("--note", default="")
+
+    sub = command("list", "list leads", run_list)
+    sub.add_argument("--state", choices=[state.value for state in State])
+    sub.add_argument("--json", action="store_true", help="one JSON object per lead")
+
+    sub = command("agenda", "what is due now and next, for a login message", run_agenda)
+    sub.add_argument(
+        "--json", action="store_true", help="one JSON object per open lead"
+    )
+    sub.add_argument(
+        "--next",
+        type=int,
+        default=5,
+        metavar="N",
+        help="how many later steps to show (default 5)",
+    )
+
+    sub = command("show", "a lead, its step and its whole history", run_show)
+    sub.add_argument("id", type=int)
+    sub.add_argument("--json", action="store_true")
+
+    sub = command(
+        "cohorts", "leads by creation month: created, won, dropped, open", run_cohorts
+    )
+    sub.add_argument("--json", action="store_true")
+
+    sub = command("note", "add a talking point to a lead", run_note)
+    sub.add_argument("id", type=int)
+    sub.add_argument("text")
+
+    from nextstep_tui.transfer.commands import register
+
+    register(commands, command)
+    return parser
+
+
+def _step_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--step",
+        required=True,
+        metavar="ACTION",
+        help="the next step's action, e.g. 'demo to the CFO'",
+    )
+    parser.add_argument("--due", required=True, metavar="WHEN", help="when it is due")
+    parser.add_argument("--agreed", action="store_true", help="the buyer agreed to it")
+    parser.add_argument(
+        "--advances", action="store_true", help="it moves the sale forward"
+    )
+
+
+# -- handlers -----------------------------------------------------------------
+
+
+def run_app(args: argparse.Namespace, settings: Settings) -> int:
+    from nextstep_tui.ui.app import run
+
+    return run(settings)
+
+
+def run_add(args: argparse.Namespace, settings: Settings) -> int:
+    fields = LeadFields(
+        name=args.name,
+        company=args.company,
+        contact=args.contact,
+        email=args.email,
+        phone=args.phone,
+        value_cents=parse_money(args.value),
+        source=args.source,
+    )
+    pipeline = open_pipeline(settings)
+    lead_id = pipeline.add_lead(fields, _step(args, pipeline))
+    print(lead_id)
+    return 0
+
+
+def run_done(args: argparse.Namespace, settings: Settings) -> int:
+    pipeline = open_pipeline(settings)
+    pipeline.complete_step(args.id, _step(args, pipeline), outcome=args.outcome)
+    return 0
+
+
+def run_postpone(args: argparse.Namespace, settings: Settings) -> int:
+    pipeline = open_pipeline(settings)
+    when = _when(" ".join(args.when), pipeline)
+    count = pipeline.postpone(args.id, when)
+    print(f"Postponed to {when.describe()} ({_times(count)} since the last step done).")
+    if count >= pipeline.hopium_threshold:
+        print(
+            f"Lead {args.id} has been postponed {_times(count)}: firm it up with the "
+            f"buyer, or drop it (nextstep drop {args.id} --reason ...).",
+            file=sys.stderr,
+        )
+    return 0
+
+
+def run_drop(args: argparse.Namespace, settings: Settings) -> int:
+    reason = DropReason.parse(args.reason)
+    pipeline = open_pipeline(settings)
+    day = (
+        parse_day(args.recycle, pipeline.now(), pipeline.zone) if args.recycle else None
+    )
+    pipeline.drop(args.id, reason, note=args.note, recycle_on=day)
+    return 0
+
+
+def run_recycle(args: argparse.Namespace, settings: Settings) -> int:
+    pipeline = open_pipeline(settings)
+    pipeline.recycle(args.id, _step(args, pipeline))
+    return 0
+
+
+def run_win(args: argparse.Namespace, settings: Settings) -> int:
+    open_pipeline(settings).win(args.id, note=args.note)
+    return 0
+
+
+def run_note(args: argparse.Namespace, settings: Settings) -> int:
+    open_pipeline(settings).add_note(args.id, args.text)
+    return 0
+
+
+def run_list(args: argparse.Namespace, settings: Settings) -> int:
+    pipeline = open_pipeline(settings)
+    state = State(args.state) if args.state else None
+    leads = pipeline.leads(state)
+    if args.json:
+        _print_json([lead_json(lead, pipeline) for lead in leads])
+        return 0
+    for lead in leads:
+        print(_line(lead, pipeline))
+    return 0
+
+
+def run_agenda(args: argparse.Namespace, settings: Settings) -> int:
+    pipeline = open_pipeline(settings)
+    if args.json:
+        _print_json(
+            [agenda_json(lead, pipeline) for lead in pipeline.agenda(limit=10**9)]
+        )
+        return 0
+    write_agenda(pipeline, sys.stdout, later=args.next)
+    return 0
+
+
+def run_show(args: argparse.Namespace, settings: Settings) -> int:
+    pipeline = open_pipeline(settings)
+    lead = pipeline.get(args.id)
+    history = pipeline.history(args.id)
+    if args.json:
+        data = lead_json(lead, pipeline)
+        data["history"] = [
+            {
+                "at": event.at.isoformat(),
+                "actor": event.actor,
+                "kind": event.kind,
+                **event.data,
+            }
+            for event in history
+        ]
+        _print_json(data)
+        return 0
+    print(_line(lead, pipeline))
+    for name, value in _field_lines(lead):
+        print(f"  {name:<9} {_safe(value)}")
+    print("History:")
+    zone = pipeline.zone
+    for event in history:
+        when = event.at.in_timezone(zone).format("YYYY-MM-DD HH:mm")
+        detail = _safe(_describe(event.data, zone))
+        print(f"  {when}  {event.actor:<10} {event.kind:<11} {detail}")
+    return 0
+
+
+def run_cohorts(args: argparse.Namespace, settings: Settings) -> int:
+    rows = open_pipeline(settings).cohorts()
+    if args.json:
+        _print_json(
+            [
+                {
+                    "month": r.month,
+                    "created": r.created,
+                    "won": r.won,
+                    "dropped": r.dropped,
+                    "open": r.open,
+                }
+                for r in rows
+            ]
+        )
+        return 0
+    print(f"{'month':<8} {'created':>8} {'won':>6} {'dropped':>8} {'open':>6}")
+    for row in rows:
+        counts = f"{row.created:>8} {row.won:>6} {row.dropped:>8} {row.open:>6}"
+        print(f"{row.month:<8} {counts}")
+    return 0
+
+
+# -- shared pieces ----------------------------------------------------------
+
+
+def _when(text: str, pipeline: Pipeline) -> When:
+    when = parse_when(text, pipeline.now(), pipeline.zone)
+    if when.note:
+        print(f"nextstep: note: {when.note}", file=sys.stderr)
+    return when
+
+
+def _step(args: argparse.Namespace, pipeline: Pipeline) -> StepInput:
+    return StepInput(
+        action=args.step,
+        when=_when(args.due, pipeline),
+        agreed=args.agreed,
+        advances=args.advances,
+    )
+
+
+def _times(count: int) -> str:
+    return "once" if count == 1 else f"{count} times"
+
+
+def write_agenda(pipeline: Pipeline, out: TextIO, later: int = 5) -> None:
+    """The plain-text agenda: everything due now, then the next few."""
+    health = pipeline.health()
+    due = pipeline.rows(ListView.NOW, limit=10**9)
+    upcoming = pipeline.rows(ListView.LATER, limit=later)
+
+    out.write(
+        f"Pipeline: {health.firm} firm of {health.open} open, target {health.target}."
+    )
+    if health.short_of_target:
+        out.write(f" Prospect: {health.short_of_target} more firm leads needed.")
+    out.write("\n")
+    out.write(f"Due now ({len(due)}):\n" if due else "Nothing due now.\n")
+    for lead in due:
+        out.write(_line(lead, pipeline) + "\n")
+    if upcoming:
+        out.write("Next:\n")
+        for lead in upcoming:
+            out.write(_line(lead, pipeline) + "\n")
+    recyclable = pipeline.recycle_due()
+    if recyclable:
+        out.write(
+            f"{len(recyclable)} dropped lead(s) ready to recycle (nextstep list "
+            "--state dropped).\n"
+        )
+
+
+def _line(lead: Lead, pipeline: Pipeline) -> str:
+    head = f"#{lead.id:<5} {_safe(lead.name)}"
+    if lead.company:
+        head += f" ({_safe(lead.company)})"
+    step = lead.step
+    if step is None:
+        return f"{head}  [{lead.state.value}]"
+    when = relative(step.due, step.has_time, pipeline.now(), pipeline.zone)
+    day = local_label(step.due, step.has_time, pipeline.zone)
+    flags = _flags(lead)
+    return f"{head}: {_safe(step.action)}  {when} ({day}){flags}"
+
+
+def _flags(lead: Lead) -> str:
+    marks = []
+    if lead.step and lead.step.loose:
+        marks.append("loose: no " + ", no ".join(lead.step.missing))
+    if lead.hopium:
+        marks.append(f"hopium: postponed {lead.step.postponed if lead.step else 0}x")
+    return "  [" + "; ".join(marks) + "]" if marks else ""
+
+
+def _field_lines(lead: Lead) -> list[tuple[str, str]]:
+    fields = lead.fields
+    lines = [("state", lead.state.value), ("owner", lead.owner)]
+    for name in ("company", "contact", "email", "phone", "source", "external_id"):
+        value = getattr(fields, name)
+        if value:
+            lines.append((name, str(value)))
+    if fields.value_cents is not None:
+        lines.append(("value", f"{fields.value_cents / 100:,.2f}"))
+    if lead.drop_reason:
+        lines.append(("dropped", lead.drop_reason.label))
+    if fields.notes:
+        lines.append(("notes", fields.notes))
+    return lines
+
+
+def _describe(data: dict, zone: str) -> str:
+    """An event's details, its instants shown in the rep's zone."""
+    parts = []
+    for key, value in data.items():
+        if value in ("", None):
+            continue
+        if isinstance(value, str) and _INSTANT.fullmatch(value):
+            instant = pendulum.instance(datetime.fromisoformat(value))
+            value = instant.in_timezone(zone).format("YYYY-MM-DD HH:mm")
+        parts.append(f"{key}={value}")
+    return ", ".join(parts)
+
+
+def _safe(text: str) -> str:
+    """Text from the database, safe to print to a terminal."""
+    return strip_controls(text)
+
+
+def lead_json(lead: Lead, pipeline: Pipeline) -> dict[str, Any]:
+    fields = lead.fields
+    data: dict[str, Any] = {
+        "id": lead.id,
+        "name": fields.name,
+        "company": fields.company,
+        "contact": fields.contact,
+        "email": fields.email,
+        "phone": fields.phone,
+        "value": fields.value_cents / 100 if fields.value_cents is not None else None,
+        "owner": lead.owner,
+        "source": fields.source,
+        "external_id": fields.external_id,
+        "state": lead.state.value,
+        "created": _local_iso(lead.created_at, pipeline),
+        "version": lead.version,
+    }
+    if lead.step is not None:
+        data.update(_step_json(lead, pipeline))
+    if lead.closed_at is not None:
+        data["closed"] = _local_iso(lead.closed_at, pipeline)
+    if lead.drop_reason is not None:
+        data["drop_reason"] = lead.drop_reason.value
+        data["drop_note"] = lead.drop_note
+        data["recycle_on"] = (
+            lead.recycle_on.in_timezone(pipeline.zone).date().isoformat()
+            if lead.recycle_on
+            else None
+        )
+    return data
+
+
+def agenda_json(lead: Lead, pipeline: Pipeline) -> dict[str, Any]:
+    return {
+        "id": lead.id,
+        "name": lead.name,
+        "company": lead.company,
+        **_step_json(lead, pipeline),
+    }
+
+
+def _step_json(lead: Lead, pipeline: Pipeline) -> dict[str, Any]:
+    step = lead.step
+    assert step is not None
+    _, tomorrow = _bounds(pipeline)
+    return {
+        "action": step.action,
+        "due": _local_iso(step.due, pipeline),
+        "has_time": step.has_time,
+        "now": step.due < tomorrow,
+        "agreed": step.agreed,
+        "advances": step.advances,
+        "loose": step.loose,
+        "missing": list(step.missing),
+        "postponed": step.postponed,
+        "hopium": lead.hopium,
+    }
+
+
+def _bounds(pipeline: Pipeline) -> tuple[pendulum.DateTime, pendulum.DateTime]:
+    return day_bounds(pipeline.now(), pipeline.zone)
+
+
+def _local_iso(instant: pendulum.DateTime, pipeline: Pipeline) -> str:
+    return instant.in_timezone(pipeline.zone).isoformat()
+
+
+def _print_json(data: Any) -> None:
+    json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
