@@ -1,0 +1,1 @@
+"""The terminal app: screens and widgets that ask the pipeline and present."""

@@ -1,0 +1,311 @@
+"""The home screen: open leads by section, soonest step first."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.content import Content
+from textual.events import ScreenResume
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Static
+
+from nextstep_tui.core.model import Health, Lead, ListView
+from nextstep_tui.core.pipeline import Pipeline
+from nextstep_tui.ui.flows import HasPipeline, LeadFlows, PipelineChanged, tell_failure
+from nextstep_tui.ui.widgets.health import HealthLine
+from nextstep_tui.ui.widgets.lead_list import (
+    LeadList,
+    LeadSource,
+    step_cells,
+    step_columns,
+)
+
+SECTIONS: list[tuple[str, ListView, str]] = [
+    ("1", ListView.NOW, "Now"),
+    ("2", ListView.LATER, "Later"),
+    ("3", ListView.LOOSE, "Loose"),
+    ("4", ListView.HOPIUM, "Hopium"),
+    ("5", ListView.ALL, "All"),
+]
+
+EMPTY = {
+    ListView.NOW: "Nothing is due today. Press 2 for later steps, a to add a lead.",
+    ListView.LATER: "No step is waiting for a later day.",
+    ListView.LOOSE: "No loose steps: every step is scheduled, agreed and advancing.",
+    ListView.HOPIUM: "No hopium: no step has been postponed too often.",
+    ListView.ALL: "No open leads yet. Press a to add one.",
+}
+
+# Seconds between reloads, so "now" and other sessions' changes show up.
+REFRESH_SECONDS = 60.0
+
+
+def section_counts(health: Health) -> dict[ListView, int]:
+    return {
+        ListView.NOW: health.due_now,
+        ListView.LATER: health.open - health.due_now,
+        ListView.LOOSE: health.loose,
+        ListView.HOPIUM: health.hopium,
+        ListView.ALL: health.open,
+    }
+
+
+def lead_summary(lead: Lead, threshold: int) -> str:
+    """The highlighted lead's flags in words, for the line under the list."""
+    step = lead.step
+    words = [lead.name if not lead.company else f"{lead.name} · {lead.company}"]
+    if step is None:
+        return words[0]
+    words.append(step.action)
+    if step.loose:
+        missing = {"scheduled": "no time set", "agreed": "not agreed"}
+        words.append(
+            "loose: "
+            + ", ".join(missing.get(name, "does not advance") for name in step.missing)
+        )
+    if step.postponed:
+        times = "once" if step.postponed == 1 else f"{step.postponed} times"
+        hopium = f" (hopium from {threshold})" if lead.hopium else ""
+        words.append(f"postponed {times}{hopium}")
+    return " — ".join(words)
+
+
+class SectionBar(Static):
+    """The sections as a line of tabs, the shown one marked."""
+
+    def show(self, current: ListView, counts: dict[ListView, int] | None) -> None:
+        parts: list[str | tuple[str, str]] = []
+        for key, view, label in SECTIONS:
+            count = f" {counts[view]}" if counts is not None else ""
+            text = f" {key} {label}{count} "
+            parts.append((f"[{text}]", "reverse bold") if view is current else text)
+        self.update(Content.assemble(*parts))
+
+
+class PipelineScreen(Screen[None]):
+    """Open leads in five sections; every lead action starts from here."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *(
+            Binding(
+                key,
+                f"section('{view.value}')",
+                label,
+                show=False,
+                id=f"pipeline.{view.value}",
+            )
+            for key, view, label in SECTIONS
+        ),
+        Binding("a", "add", "Add", id="pipeline.add"),
+        Binding("d", "done", "Done", id="pipeline.done"),
+        Binding("p", "postpone", "Postpone", id="pipeline.postpone"),
+        Binding("x", "drop", "Drop", id="pipeline.drop"),
+        Binding("w", "win", "Win", id="pipeline.win"),
+        Binding("slash", "filter", "Filter", id="pipeline.filter"),
+        Binding("c", "cohorts", "Cohorts", id="pipeline.cohorts"),
+        Binding("r", "recycle_list", "Recycle", id="pipeline.recycle_list"),
+        Binding(
+            "escape",
+            "clear_filter",
+            "Clear filter",
+            show=False,
+            id="pipeline.clear_filter",
+        ),
+    ]
+
+    class HealthRead(Message):
+        """Fresh numbers for the header (from a worker)."""
+
+        def __init__(self, health: Health) -> None:
+            super().__init__()
+            self.health = health
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.flows = LeadFlows(self)
+        self.section = ListView.NOW
+        self.filter_text = ""
+        self._counts: dict[ListView, int] | None = None
+        self._resumed = False
+
+    @property
+    def pipeline(self) -> Pipeline:
+        app: HasPipeline = self.app  # type: ignore[assignment]
+        return app.pipeline
+
+    @property
+    def lead_list(self) -> LeadList:
+        return self.query_one("#leads", LeadList)
+
+    def compose(self) -> ComposeResult:
+        pipeline = self.pipeline
+        yield HealthLine(id="health")
+        yield SectionBar(id="sections")
+        yield Input(
+            placeholder="filter: name, company, contact, action…",
+            id="filter",
+            compact=True,
+        )
+        yield LeadList(
+            step_columns(),
+            step_cells(pipeline.now, pipeline.zone),
+            self._source(),
+            empty_text=EMPTY[self.section],
+            id="leads",
+        )
+        yield Static(id="summary")
+        yield Footer(compact=True, show_command_palette=False)
+
+    def on_mount(self) -> None:
+        self.query_one("#filter").display = False
+        self.query_one("#sections", SectionBar).show(self.section, None)
+        self.lead_list.focus()
+        self.read_health()
+        self.set_interval(REFRESH_SECONDS, self.reload)
+
+    def _source(self) -> LeadSource:
+        pipeline, view, text = self.pipeline, self.section, self.filter_text
+        return LeadSource(
+            count=lambda: pipeline.count(view, text),
+            fetch=lambda offset, limit: pipeline.rows(view, text, offset, limit),
+            locate=lambda lead_id: pipeline.position(lead_id, view, text),
+        )
+
+    # -- keeping up to date ----------------------------------------------------
+
+    def reload(self) -> None:
+        """Read the list and the numbers again; the cursor stays on its lead."""
+        self.lead_list.reload()
+        self.read_health()
+
+    @work(thread=True, exclusive=True, group="health", exit_on_error=False)
+    def read_health(self) -> None:
+        try:
+            health = self.pipeline.health()
+        except Exception as error:
+            tell_failure(self.app, error)
+            return
+        self.post_message(self.HealthRead(health))
+
+    def on_pipeline_screen_health_read(self, message: HealthRead) -> None:
+        self.query_one("#health", HealthLine).show(message.health)
+        self._counts = section_counts(message.health)
+        self.query_one("#sections", SectionBar).show(self.section, self._counts)
+
+    def on_pipeline_changed(self, message: PipelineChanged) -> None:
+        self.reload()
+
+    def on_screen_resume(self, event: ScreenResume) -> None:
+        if self._resumed:
+            self.reload()
+        self._resumed = True
+
+    @on(LeadList.Highlighted)
+    def show_summary(self, message: LeadList.Highlighted) -> None:
+        lead = self.lead_list.lead
+        text = lead_summary(lead, self.pipeline.hopium_threshold) if lead else ""
+        self.query_one("#summary", Static).update(Content(text))
+
+    @on(LeadList.Selected)
+    def open_selected(self, message: LeadList.Selected) -> None:
+        self.flows.open(message.lead_id)
+
+    # -- sections and the filter -------------------------------------------------
+
+    def action_section(self, name: str) -> None:
+        self.section = ListView(name)
+        self.query_one("#sections", SectionBar).show(self.section, self._counts)
+        self.lead_list.empty_text = EMPTY[self.section]
+        self.lead_list.set_source(self._source())
+
+    def action_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.display = True
+        box.focus()
+
+    @on(Input.Changed, "#filter")
+    def narrow(self, event: Input.Changed) -> None:
+        self.filter_text = event.value
+        self.lead_list.set_source(self._source())
+
+    @on(Input.Submitted, "#filter")
+    def keep_filter(self, event: Input.Submitted) -> None:
+        event.input.display = bool(event.value)
+        self.lead_list.focus()
+
+    def action_clear_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.value = ""
+        box.display = False
+        self.lead_list.focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "clear_filter":
+            box = self.query_one("#filter", Input)
+            return bool(box.display)
+        return True
+
+    # -- lead actions -------------------------------------------------------------
+
+    def action_add(self) -> None:
+        self.flows.add()
+
+    def action_done(self) -> None:
+        self.flows.done(self.lead_list.lead_id)
+
+    def action_postpone(self) -> None:
+        self.flows.postpone(self.lead_list.lead_id)
+
+    def action_drop(self) -> None:
+        self.flows.drop(self.lead_list.lead_id)
+
+    def action_win(self) -> None:
+        self.flows.win(self.lead_list.lead_id)
+
+    def action_open(self) -> None:
+        self.flows.open(self.lead_list.lead_id)
+
+    def action_cohorts(self) -> None:
+        from nextstep_tui.ui.screens.cohorts import CohortScreen
+
+        self.app.push_screen(CohortScreen())
+
+    def action_recycle_list(self) -> None:
+        from nextstep_tui.ui.screens.recycle import RecycleScreen
+
+        self.app.push_screen(RecycleScreen())
+
+    def palette_commands(self) -> Iterable[SystemCommand]:
+        """The screen's actions for the command palette."""
+        yield SystemCommand(
+            "Add a lead", "A new lead and its first step", self.action_add
+        )
+        yield SystemCommand(
+            "Done", "The highlighted lead's step is done", self.action_done
+        )
+        yield SystemCommand(
+            "Postpone", "Move the highlighted lead's step later", self.action_postpone
+        )
+        yield SystemCommand("Drop", "Drop the highlighted lead", self.action_drop)
+        yield SystemCommand("Win", "Close the highlighted lead as won", self.action_win)
+        yield SystemCommand("Open lead", "Show the highlighted lead", self.action_open)
+        yield SystemCommand("Filter", "Narrow the list by text", self.action_filter)
+        yield SystemCommand(
+            "Cohorts", "Leads by the month they were made", self.action_cohorts
+        )
+        yield SystemCommand(
+            "Recycle list",
+            "Dropped leads and their recycle days",
+            self.action_recycle_list,
+        )
+        for key, view, label in SECTIONS:
+            yield SystemCommand(
+                f"Show {label}",
+                f"Section {key}: {label.lower()} leads",
+                lambda view=view: self.action_section(view.value),
+            )
