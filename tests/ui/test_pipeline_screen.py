@@ -196,6 +196,22 @@ async def test_rows_show_when_and_flags_as_text(
         assert "postponed 3 times (hopium from 3)" in summary
 
 
+@pytest.mark.parametrize("theme", ["textual-dark", "textual-light", "ansi-dark"])
+async def test_the_cursor_row_shows_without_colour(
+    make_app: AppMaker, seeded: Seeded, theme: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.theme = theme
+        await settle(pilot)
+        leads = lead_list(app)
+        cursor_row, other_row = leads.render_line(1), leads.render_line(2)
+        assert app.no_color
+        assert all(segment.style and segment.style.reverse for segment in cursor_row)
+        assert not any(segment.style and segment.style.reverse for segment in other_row)
+
+
 def test_flags_name_what_is_missing(pipeline: Pipeline, seeded: Seeded) -> None:
     assert step_flags(pipeline.get(seeded.acme)) == ""
     assert step_flags(pipeline.get(seeded.initech)) == "~ta"
