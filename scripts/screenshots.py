@@ -10,6 +10,7 @@ the pictures change only when the screens do.
 from __future__ import annotations
 
 import asyncio
+import os
 import random
 import sys
 import tempfile
@@ -32,6 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 ZONE = "Europe/Paris"
 NOW = pendulum.datetime(2026, 12, 4, 15, 0, tz=ZONE)  # a Friday afternoon
 SIZE = (80, 24)
+SAMPLE = "nextstep_tui/transfer/sample/sales_pipeline.csv"
 
 COMPANIES = [
     ("Hank Scorpio", "Globex"),
@@ -270,6 +272,13 @@ async def pick_old_month(pilot: Pilot[None]) -> None:
     await pilot.pause()
 
 
+async def preview_sample(pilot: Pilot[None]) -> None:
+    """Type the bundled sample's path (from the checkout's root) and preview it."""
+    box = pilot.app.screen.query_one("#path", Input)
+    box.value = SAMPLE
+    await pilot.press("enter")
+
+
 Step = str | Callable[[Pilot[None]], Awaitable[None]]
 
 # The picture's name, the keys that reach its screen, and that screen's class.
@@ -280,6 +289,7 @@ SHOTS: list[tuple[str, list[Step], str]] = [
     ("cohorts", ["c"], "CohortScreen"),
     ("cohort-leads", ["c", pick_old_month, "enter"], "CohortLeadsScreen"),
     ("recycle", ["r"], "RecycleScreen"),
+    ("import", ["i", preview_sample], "ImportScreen"),
     ("help", ["question_mark"], "HelpScreen"),
 ]
 
@@ -329,7 +339,9 @@ async def shoot(
 
 
 async def main(out: Path) -> None:
+    out = out.resolve()
     out.mkdir(parents=True, exist_ok=True)
+    os.chdir(ROOT)  # the sample's path in the import picture is relative
     with tempfile.TemporaryDirectory() as folder:
         clock = Clock()
         db = open_database(str(Path(folder) / "demo.db"))

@@ -109,6 +109,7 @@ class PipelineScreen(Screen[None]):
         Binding("slash", "filter", "Filter", id="pipeline.filter"),
         Binding("c", "cohorts", "Cohorts", id="pipeline.cohorts"),
         Binding("r", "recycle_list", "Recycle", id="pipeline.recycle_list"),
+        Binding("i", "import_file", "Import", show=False, id="pipeline.import"),
         Binding(
             "escape",
             "clear_filter",
@@ -280,6 +281,11 @@ class PipelineScreen(Screen[None]):
 
         self.app.push_screen(RecycleScreen())
 
+    def action_import_file(self) -> None:
+        from nextstep_tui.ui.screens.importing import ImportScreen
+
+        self.app.push_screen(ImportScreen())
+
     def palette_commands(self) -> Iterable[SystemCommand]:
         """The screen's actions for the command palette."""
         yield SystemCommand(
@@ -302,6 +308,11 @@ class PipelineScreen(Screen[None]):
             "Recycle list",
             "Dropped leads and their recycle days",
             self.action_recycle_list,
+        )
+        yield SystemCommand(
+            "Import a CSV file",
+            "Leads from a spreadsheet or another CRM's export",
+            self.action_import_file,
         )
         for key, view, label in SECTIONS:
             yield SystemCommand(
