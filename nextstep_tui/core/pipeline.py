@@ -18,6 +18,7 @@ import pendulum
 
 from nextstep_tui.config import Settings
 from nextstep_tui.core.errors import Conflict, InvalidInput, NotFound, WrongState
+from nextstep_tui.core.listing import Listing, Segment
 from nextstep_tui.core.model import (
     MAX_NOTES,
     MAX_TEXT,
@@ -285,8 +286,19 @@ class Pipeline:
         """The talking points saved for the buyer, oldest first."""
         return [event for event in self.history(lead_id) if event.kind == "note"]
 
+    def listing(self, view: ListView = ListView.ALL, text: str = "") -> Listing:
+        """Open leads in ``view`` matching ``text``, soonest step first."""
+        return Listing(
+            self._lead,
+            Segment(
+                self._section_query(view, text),
+                (LeadRow.step_due, LeadRow.id),
+                lambda lead: _key(lead.step.due if lead.step else None, lead.id),
+            ),
+        )
+
     def count(self, view: ListView = ListView.ALL, text: str = "") -> int:
-        return int(self._listing(view, text).count())
+        return self.listing(view, text).count()
 
     def rows(
         self,
@@ -296,20 +308,13 @@ class Pipeline:
         limit: int = 100,
     ) -> list[Lead]:
         """One page of open leads in ``view``, soonest step first."""
-        query = self._listing(view, text).order_by(LeadRow.step_due, LeadRow.id)
-        return [self._lead(row) for row in query.offset(offset).limit(limit)]
+        return self.listing(view, text).page(offset, limit)
 
     def position(
         self, lead_id: int, view: ListView = ListView.ALL, text: str = ""
     ) -> int | None:
         """Where ``lead_id`` stands in ``view`` (0-based), or None if not there."""
-        row = self._listing(view, text).where(LeadRow.id == lead_id).first()
-        if row is None:
-            return None
-        before = (LeadRow.step_due < row.step_due) | (
-            (LeadRow.step_due == row.step_due) & (LeadRow.id < row.id)
-        )
-        return int(self._listing(view, text).where(before).count())
+        return self.listing(view, text).position(lead_id)
 
     def agenda(self, limit: int = 1000) -> list[Lead]:
         return self.rows(ListView.ALL, limit=limit)
@@ -365,40 +370,55 @@ class Pipeline:
             )
         ]
 
+    def cohort_listing(self, month: str) -> Listing:
+        """The unclosed leads created in ``month`` (YYYY-MM), oldest first."""
+        return Listing(
+            self._lead,
+            Segment(
+                self._cohort_query(month),
+                (LeadRow.created_at, LeadRow.id),
+                lambda lead: _key(lead.created_at, lead.id),
+            ),
+        )
+
     def cohort_count(self, month: str) -> int:
-        return int(self._cohort_listing(month).count())
+        return self.cohort_listing(month).count()
 
     def cohort_leads(self, month: str, offset: int = 0, limit: int = 100) -> list[Lead]:
         """The unclosed leads created in ``month`` (YYYY-MM), oldest first."""
-        query = self._cohort_listing(month).order_by(LeadRow.created_at, LeadRow.id)
-        return [self._lead(row) for row in query.offset(offset).limit(limit)]
+        return self.cohort_listing(month).page(offset, limit)
+
+    def dropped_listing(self) -> Listing:
+        """Dropped leads: by recycle day (so those whose day has come first),
+        then those without one, the latest dropped first."""
+        dropped = self._dropped_query()
+        return Listing(
+            self._lead,
+            Segment(
+                dropped.where(LeadRow.recycle_on.is_null(False)),
+                (LeadRow.recycle_on, LeadRow.id),
+                lambda lead: _key(lead.recycle_on, lead.id),
+                holds=lambda lead: lead.recycle_on is not None,
+            ),
+            Segment(
+                dropped.where(LeadRow.recycle_on.is_null()),
+                (LeadRow.closed_at, LeadRow.id),
+                lambda lead: _key(lead.closed_at, lead.id),
+                holds=lambda lead: lead.recycle_on is None,
+                descending=True,
+            ),
+        )
 
     def dropped_count(self) -> int:
-        return int(self._dropped_listing().count())
+        return self.dropped_listing().count()
 
     def dropped(self, offset: int = 0, limit: int = 100) -> list[Lead]:
         """Dropped leads: those whose recycle day has come first, then by day."""
-        tomorrow = self._tomorrow()
-        come = peewee.Case(
-            None,
-            [
-                (
-                    (LeadRow.recycle_on.is_null(False))
-                    & (LeadRow.recycle_on < tomorrow),
-                    0,
-                )
-            ],
-            1,
-        )
-        undated = peewee.Case(None, [(LeadRow.recycle_on.is_null(), 1)], 0)
-        query = self._dropped_listing().order_by(
-            come, undated, LeadRow.recycle_on, LeadRow.closed_at.desc(), LeadRow.id
-        )
-        return [self._lead(row) for row in query.offset(offset).limit(limit)]
+        return self.dropped_listing().page(offset, limit)
 
     def recycle_due(self) -> list[Lead]:
         """Dropped leads whose recycle day has come: offered back to the rep."""
-        query = self._dropped_listing().where(
+        query = self._dropped_query().where(
             LeadRow.recycle_on.is_null(False) & (LeadRow.recycle_on < self._tomorrow())
         )
         return [
@@ -495,7 +515,7 @@ class Pipeline:
     def _tomorrow(self) -> pendulum.DateTime:
         return day_bounds(self.now(), self.zone)[1]
 
-    def _listing(self, view: ListView, text: str) -> peewee.ModelSelect[LeadRow]:
+    def _section_query(self, view: ListView, text: str) -> peewee.ModelSelect[LeadRow]:
         query = self._scoped(LeadRow.select()).where(LeadRow.state == State.OPEN.value)
         if view is ListView.NOW:
             query = query.where(LeadRow.step_due < self._tomorrow())
@@ -507,7 +527,7 @@ class Pipeline:
             query = query.where(LeadRow.postponed >= self.hopium_threshold)
         return _text_filter(query, text)
 
-    def _cohort_listing(self, month: str) -> peewee.ModelSelect[LeadRow]:
+    def _cohort_query(self, month: str) -> peewee.ModelSelect[LeadRow]:
         low, high = self._month_range(month)
         return self._scoped(LeadRow.select()).where(
             (LeadRow.state == State.OPEN.value)
@@ -515,7 +535,7 @@ class Pipeline:
             & (LeadRow.created_at < high)
         )
 
-    def _dropped_listing(self) -> peewee.ModelSelect[LeadRow]:
+    def _dropped_query(self) -> peewee.ModelSelect[LeadRow]:
         return self._scoped(LeadRow.select()).where(
             LeadRow.state == State.DROPPED.value
         )
@@ -593,6 +613,10 @@ def _loose_condition() -> peewee.Expression:
         | (LeadRow.step_agreed == False)  # noqa: E712
         | (LeadRow.step_advances == False)  # noqa: E712
     )
+
+
+def _key(instant: pendulum.DateTime | None, lead_id: int) -> tuple[int, int] | None:
+    return None if instant is None else (int(instant.timestamp()), lead_id)
 
 
 def _sum_if(condition: peewee.Expression) -> peewee.Function:

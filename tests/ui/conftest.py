@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -94,6 +95,17 @@ async def settle(pilot: Pilot[None]) -> None:
     for _ in range(4):
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
+
+
+async def until(
+    pilot: Pilot[None], condition: Callable[[], bool], seconds: float = 5.0
+) -> bool:
+    """Settle until ``condition`` holds (a busy machine may take a few rounds)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while not condition() and loop.time() < deadline:
+        await settle(pilot)
+    return condition()
 
 
 def modals(app: NextstepApp) -> list[ModalScreen[object]]:

@@ -9,7 +9,7 @@ import pendulum
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Select
 
-from nextstep_tui.core.model import DropReason, Lead, LeadFields, State
+from nextstep_tui.core.model import DropReason, LeadFields, State
 from nextstep_tui.core.pipeline import Pipeline
 from nextstep_tui.ui.forms import EditorMode
 from nextstep_tui.ui.screens.cohorts import (
@@ -18,7 +18,6 @@ from nextstep_tui.ui.screens.cohorts import (
     age_label,
     month_label,
     open_bar,
-    scan_locate,
 )
 from nextstep_tui.ui.screens.lead import LeadScreen
 from nextstep_tui.ui.widgets.lead_list import LeadList
@@ -118,14 +117,13 @@ def test_ages_and_months_are_short_words() -> None:
     assert month_label("2025-10") == "Oct 2025"
 
 
-def test_scanning_finds_a_lead_or_says_none(pipeline: Pipeline, clock: Clock) -> None:
+def test_a_months_listing_finds_a_lead_or_says_none(
+    pipeline: Pipeline, clock: Clock
+) -> None:
     months = seed_months(pipeline, clock)
-
-    def fetch(offset: int, limit: int) -> list[Lead]:
-        return pipeline.cohort_leads("2026-10", offset, limit)
-
-    assert scan_locate(fetch, months.bolt) == 1
-    assert scan_locate(fetch, months.easel) is None
+    listing = pipeline.cohort_listing("2026-10")
+    assert listing.position(months.bolt) == 1
+    assert listing.position(months.easel) is None
 
 
 # -- the months ---------------------------------------------------------------

@@ -27,7 +27,7 @@ from nextstep_tui.ui.screens.lead import (
 from nextstep_tui.ui.screens.pipeline import PipelineScreen
 from tests.conftest import NOW, ZONE, Clock
 from tests.core.helpers import step, when
-from tests.ui.conftest import RecordingApp, Seeded, modals, settle
+from tests.ui.conftest import RecordingApp, Seeded, modals, settle, until
 from tests.ui.test_step_editor import editor, fill
 
 AppMaker = Callable[[], RecordingApp]
@@ -138,7 +138,9 @@ async def test_the_lead_shows_fields_step_points_and_history(
         assert "✓ scheduled  ✓ agreed  ✓ advances" in marks
         assert "postponed 3 times since the last step done — hopium (from 3)" in marks
 
-        assert "Talking points (1)" in text(screen, "#points-title")
+        assert await until(
+            pilot, lambda: "Talking points (1)" in text(screen, "#points-title")
+        )
         assert "They never answered on SSO" in text(screen, "#points Static")
 
         events = timeline(screen)
@@ -309,7 +311,9 @@ async def test_n_adds_a_talking_point(
         assert [note.data["text"] for note in pipeline.notes(seeded.initech)] == [
             "Their TPS reports need a new cover sheet"
         ]
-        assert "Talking points (1)" in text(screen, "#points-title")
+        assert await until(
+            pilot, lambda: "Talking points (1)" in text(screen, "#points-title")
+        )
 
         await pilot.press("n")
         await settle(pilot)

@@ -75,6 +75,29 @@ class CountingSource:
         return LeadSource(self.count, self.fetch, self.locate)
 
 
+class KeyedSource(CountingSource):
+    """The same fake leads, readable by key too; counts each way of reading."""
+
+    def __init__(self, total: int) -> None:
+        super().__init__(total)
+        self.keyed: list[tuple[str, int | None, int]] = []
+
+    def after(self, lead: Lead, limit: int) -> Sequence[Lead]:
+        self.keyed.append(("after", lead.id, limit))
+        end = min(lead.id + 1 + limit, self.total)
+        return [_fake(number) for number in range(lead.id + 1, end)]
+
+    def before(self, lead: Lead | None, limit: int) -> Sequence[Lead]:
+        self.keyed.append(("before", None if lead is None else lead.id, limit))
+        end = self.total if lead is None else lead.id
+        return [_fake(number) for number in range(max(0, end - limit), end)]
+
+    def source(self) -> LeadSource:
+        return LeadSource(
+            self.count, self.fetch, self.locate, after=self.after, before=self.before
+        )
+
+
 def _fake(number: int) -> Lead:
     return Lead(number, LeadFields(f"Lead {number}"), "ann", State.OPEN, NOW, 1)
 
@@ -114,6 +137,32 @@ async def test_the_list_reads_only_the_pages_it_shows() -> None:
         await settle(pilot)
         assert leads.cursor == 1
         assert app.highlighted[-1] == 1
+
+
+async def test_deep_pages_are_read_by_key_not_by_offset() -> None:
+    data = KeyedSource(100_000)
+    app = ListApp(data.source())
+    async with app.run_test(size=(40, 12)) as pilot:
+        await settle(pilot)
+        leads = app.query_one(LeadList)
+
+        await pilot.press("G")  # the last page: read backwards from the end
+        await settle(pilot)
+        assert row_text(leads, 11).startswith("Lead 99999")
+        assert ("before", None, 100_000 - 1999 * PAGE_SIZE) in data.keyed
+
+        for _ in range(8):  # up through two pages: each read before the next
+            await pilot.press("pageup")
+        await pilot.press("g")
+        for _ in range(12):  # down through two pages from the top
+            await pilot.press("pagedown")
+        await settle(pilot)
+        assert leads.cursor == 120
+        assert "Lead 120" in "".join(row_text(leads, y) for y in range(1, 12))
+        assert ("before", 1999 * PAGE_SIZE, PAGE_SIZE) in data.keyed
+        assert ("after", PAGE_SIZE - 1, PAGE_SIZE) in data.keyed
+        assert ("after", 2 * PAGE_SIZE - 1, PAGE_SIZE) in data.keyed
+        assert {offset for offset, _ in data.fetched} == {0}  # only the first
 
 
 async def test_the_list_pages_and_keeps_the_cursor_in_view() -> None:

@@ -34,11 +34,6 @@ BAR_WIDTH = 10
 FULL = "█"
 EMPTY = "░"
 
-# How far ``scan_locate`` looks for a lead before the list falls back to the
-# cursor's row number.
-SCAN_CHUNK = 500
-SCAN_LIMIT = 5000
-
 
 def open_bar(share: float, width: int = BAR_WIDTH) -> str:
     """The open share as blocks and a percentage, e.g. ``█████░░░░░  45%``."""
@@ -84,24 +79,6 @@ def totals(rows: Sequence[CohortRow]) -> str:
         f"All {len(rows)} months: {created} created · {won} won · "
         f"{dropped} dropped · {still_open} still open"
     )
-
-
-def scan_locate(
-    fetch: Callable[[int, int], Sequence[Lead]], lead_id: int
-) -> int | None:
-    """Where ``lead_id`` stands in a listing, by reading it in chunks.
-
-    TODO: the core has a one-query ``position`` only for the pipeline's own
-    sections; cohorts and the dropped list scan up to SCAN_LIMIT rows instead.
-    """
-    for offset in range(0, SCAN_LIMIT, SCAN_CHUNK):
-        leads = fetch(offset, SCAN_CHUNK)
-        for index, lead in enumerate(leads):
-            if lead.id == lead_id:
-                return offset + index
-        if len(leads) < SCAN_CHUNK:
-            return None
-    return None
 
 
 class CohortScreen(Screen[None]):
@@ -339,16 +316,7 @@ class CohortLeadsScreen(Screen[None]):
         yield Footer(compact=True, show_command_palette=False)
 
     def _source(self) -> LeadSource:
-        pipeline, month = self.pipeline, self.month
-
-        def fetch(offset: int, limit: int) -> list[Lead]:
-            return pipeline.cohort_leads(month, offset, limit)
-
-        return LeadSource(
-            count=lambda: pipeline.cohort_count(month),
-            fetch=fetch,
-            locate=lambda lead_id: scan_locate(fetch, lead_id),
-        )
+        return LeadSource.of(self.pipeline.cohort_listing(self.month))
 
     def on_mount(self) -> None:
         self.lead_list.focus()

@@ -170,12 +170,7 @@ class PipelineScreen(Screen[None]):
         self.set_interval(REFRESH_SECONDS, self.reload)
 
     def _source(self) -> LeadSource:
-        pipeline, view, text = self.pipeline, self.section, self.filter_text
-        return LeadSource(
-            count=lambda: pipeline.count(view, text),
-            fetch=lambda offset, limit: pipeline.rows(view, text, offset, limit),
-            locate=lambda lead_id: pipeline.position(lead_id, view, text),
-        )
+        return LeadSource.of(self.pipeline.listing(self.section, self.filter_text))
 
     # -- keeping up to date ----------------------------------------------------
 

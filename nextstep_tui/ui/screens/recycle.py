@@ -19,7 +19,7 @@ from nextstep_tui.core.model import Lead
 from nextstep_tui.core.pipeline import Pipeline
 from nextstep_tui.core.when import day_bounds
 from nextstep_tui.ui.flows import HasPipeline, LeadFlows, PipelineChanged, tell_failure
-from nextstep_tui.ui.screens.cohorts import age_label, scan_locate
+from nextstep_tui.ui.screens.cohorts import age_label
 from nextstep_tui.ui.widgets.lead_list import (
     Cell,
     CellValue,
@@ -147,12 +147,7 @@ class RecycleScreen(Screen[None]):
         yield Footer(compact=True, show_command_palette=False)
 
     def _source(self) -> LeadSource:
-        pipeline = self.pipeline
-        return LeadSource(
-            count=pipeline.dropped_count,
-            fetch=pipeline.dropped,
-            locate=lambda lead_id: scan_locate(pipeline.dropped, lead_id),
-        )
+        return LeadSource.of(self.pipeline.dropped_listing())
 
     def on_mount(self) -> None:
         self.lead_list.focus()

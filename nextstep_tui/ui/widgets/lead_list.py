@@ -35,6 +35,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from nextstep_tui.core.errors import NextstepError
+from nextstep_tui.core.listing import Listing
 from nextstep_tui.core.model import Lead
 from nextstep_tui.core.text import strip_controls
 from nextstep_tui.core.when import day_bounds, local_label, relative
@@ -71,11 +72,39 @@ CellValue = str | Cell
 
 @dataclass(frozen=True)
 class LeadSource:
-    """Where the rows come from; every callback runs in a worker thread."""
+    """Where the rows come from; every callback runs in a worker thread.
+
+    ``after(lead, n)`` and ``before(lead or None, n)``, when given, read the
+    pages next to one already read by their sort key, so scrolling deep into
+    a long list costs no more than at its top; they may return None to fall
+    back to ``fetch`` by offset.
+    """
 
     count: Callable[[], int]
     fetch: Callable[[int, int], Sequence[Lead]]
     locate: Callable[[int], int | None]
+    after: Callable[[Lead, int], Sequence[Lead] | None] | None = None
+    before: Callable[[Lead | None, int], Sequence[Lead] | None] | None = None
+
+    @classmethod
+    def of(cls, listing: Listing) -> LeadSource:
+        """Read a core listing: by key next to what is loaded, else by offset."""
+        return cls(
+            count=listing.count,
+            fetch=listing.page,
+            locate=listing.position,
+            after=listing.after,
+            before=listing.before,
+        )
+
+
+@dataclass(frozen=True)
+class _Near:
+    """What is known next to a page about to be read: the way to read it by key."""
+
+    previous: Lead | None = None  # the last lead of the page before
+    following: Lead | None = None  # the first lead of the page after
+    last_rows: int = 0  # rows in the page, when it is the list's last
 
 
 @dataclass(frozen=True)
@@ -299,7 +328,14 @@ class LeadList(Widget, can_focus=True):
             wanted = {first, min(cursor + rows, max(0, total - 1)) // PAGE_SIZE}
             if cursor >= rows:
                 wanted.add((cursor - rows) // PAGE_SIZE)
-            pages = {page: self._fetch(source, page) for page in sorted(wanted)}
+            pages: dict[int, list[Lead]] = {}
+            for page in sorted(wanted):
+                before = pages.get(page - 1)
+                near = _Near(
+                    previous=before[-1] if before else None,
+                    last_rows=_last_rows(page, total),
+                )
+                pages[page] = self._fetch(source, page, near)
         except Exception as error:
             _tell_failure(self, error)
             return
@@ -307,9 +343,11 @@ class LeadList(Widget, can_focus=True):
             self.PagesRead(_Loaded(generation, total, cursor, pages), reset=True)
         )
 
-    def _read_page(self, source: LeadSource, generation: int, page: int) -> None:
+    def _read_page(
+        self, source: LeadSource, generation: int, page: int, near: _Near
+    ) -> None:
         try:
-            leads = self._fetch(source, page)
+            leads = self._fetch(source, page, near)
         except Exception as error:
             _tell_failure(self, error)
             return
@@ -317,8 +355,18 @@ class LeadList(Widget, can_focus=True):
         self.post_message(self.PagesRead(loaded, reset=False))
 
     @staticmethod
-    def _fetch(source: LeadSource, page: int) -> list[Lead]:
-        return list(source.fetch(page * PAGE_SIZE, PAGE_SIZE))
+    def _fetch(source: LeadSource, page: int, near: _Near) -> list[Lead]:
+        """A page: by key next to a neighbour or from the end, else by offset."""
+        leads: Sequence[Lead] | None = None
+        if near.previous is not None and source.after is not None:
+            leads = source.after(near.previous, PAGE_SIZE)
+        elif near.following is not None and source.before is not None:
+            leads = source.before(near.following, PAGE_SIZE)
+        elif near.last_rows and page and source.before is not None:
+            leads = source.before(None, near.last_rows)
+        if leads is None:
+            leads = source.fetch(page * PAGE_SIZE, PAGE_SIZE)
+        return list(leads)
 
     def _request_shown_pages(self) -> None:
         """Start reading any page the screen shows that is not cached."""
@@ -331,8 +379,14 @@ class LeadList(Widget, can_focus=True):
                 self._start_page(self._source, self._generation, page)
 
     def _start_page(self, source: LeadSource, generation: int, page: int) -> None:
+        before, after = self._pages.get(page - 1), self._pages.get(page + 1)
+        near = _Near(
+            previous=before[-1] if before and len(before) == PAGE_SIZE else None,
+            following=after[0] if after else None,
+            last_rows=_last_rows(page, self._total),
+        )
         self.run_worker(
-            lambda: self._read_page(source, generation, page),
+            lambda: self._read_page(source, generation, page, near),
             thread=True,
             group="lead-list",
             exit_on_error=False,
@@ -528,6 +582,13 @@ class LeadList(Widget, can_focus=True):
         text = fit("…", width)
         text.stylize(self.get_component_rich_style("lead-list--muted"))
         return text
+
+
+def _last_rows(page: int, total: int) -> int:
+    """How many rows ``page`` holds if it is the last page, else 0."""
+    if total <= 0 or page != (total - 1) // PAGE_SIZE:
+        return 0
+    return total - page * PAGE_SIZE
 
 
 def _tell_failure(widget: Widget, error: Exception) -> None:
