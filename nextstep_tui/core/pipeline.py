@@ -38,7 +38,7 @@ from nextstep_tui.core.when import When, day_bounds, start_of_local_day
 from nextstep_tui.storage.database import open_database
 from nextstep_tui.storage.models import Event
 from nextstep_tui.storage.models import Lead as LeadRow
-from nextstep_tui.storage.schema import write_transaction
+from nextstep_tui.storage.schema import text_search, write_transaction
 
 log = logging.getLogger(__name__)
 _M = TypeVar("_M", bound=peewee.Model)
@@ -320,26 +320,28 @@ class Pipeline:
         return self.rows(ListView.ALL, limit=limit)
 
     def health(self) -> Health:
-        """Counts for the header line, in one query."""
-        tomorrow = self._tomorrow()
-        loose = _loose_condition()
-        query = self._scoped(
-            LeadRow.select(
-                peewee.fn.COUNT(LeadRow.id),
-                _sum_if(~loose),
-                _sum_if(LeadRow.step_due < tomorrow),
-                _sum_if(loose),
-                _sum_if(LeadRow.postponed >= self.hopium_threshold),
-            ).where(LeadRow.state == State.OPEN.value)
+        """Counts for the header line: one read, each count from an index."""
+        open_leads = self._scoped(LeadRow.select()).where(
+            LeadRow.state == State.OPEN.value
         )
-        total, firm, due_now, loose_count, hopium = query.scalar(as_tuple=True)
+        counts = (
+            open_leads,
+            open_leads.where(_loose_condition()),
+            open_leads.where(LeadRow.step_due < self._tomorrow()),
+            open_leads.where(LeadRow.postponed >= self.hopium_threshold),
+        )
+        sql = "SELECT " + ", ".join(["(%s)"] * len(counts))
+        parts = [query.select(peewee.fn.COUNT(LeadRow.id)).sql() for query in counts]
+        params = [value for _, part_params in parts for value in part_params]
+        row = self.db.execute_sql(sql % tuple(text for text, _ in parts), params)
+        total, loose, due_now, hopium = (int(n) for n in row.fetchone())
         return Health(
-            firm=int(firm or 0),
-            open=int(total or 0),
+            firm=total - loose,
+            open=total,
             target=self.target,
-            due_now=int(due_now or 0),
-            loose=int(loose_count or 0),
-            hopium=int(hopium or 0),
+            due_now=due_now,
+            loose=loose,
+            hopium=hopium,
         )
 
     def cohorts(self) -> list[CohortRow]:
@@ -396,8 +398,8 @@ class Pipeline:
             self._lead,
             Segment(
                 dropped.where(LeadRow.recycle_on.is_null(False)),
-                (LeadRow.recycle_on, LeadRow.id),
-                lambda lead: _key(lead.recycle_on, lead.id),
+                (LeadRow.recycle_on, LeadRow.closed_at, LeadRow.id),
+                _recycle_key,
                 holds=lambda lead: lead.recycle_on is not None,
             ),
             Segment(
@@ -525,7 +527,7 @@ class Pipeline:
             query = query.where(_loose_condition())
         elif view is ListView.HOPIUM:
             query = query.where(LeadRow.postponed >= self.hopium_threshold)
-        return _text_filter(query, text)
+        return _text_filter(self.db, query, text)
 
     def _cohort_query(self, month: str) -> peewee.ModelSelect[LeadRow]:
         low, high = self._month_range(month)
@@ -608,15 +610,23 @@ class Pipeline:
 
 
 def _loose_condition() -> peewee.Expression:
-    return (
-        (LeadRow.step_has_time == False)  # noqa: E712 - SQL comparison
-        | (LeadRow.step_agreed == False)  # noqa: E712
-        | (LeadRow.step_advances == False)  # noqa: E712
-    )
+    # Written as the index lead_firm_by_due has it, so that index serves it.
+    firm = LeadRow.step_has_time & LeadRow.step_agreed & LeadRow.step_advances
+    return firm == 0
 
 
 def _key(instant: pendulum.DateTime | None, lead_id: int) -> tuple[int, int] | None:
     return None if instant is None else (int(instant.timestamp()), lead_id)
+
+
+def _recycle_key(lead: Lead) -> tuple[int, int, int] | None:
+    if lead.recycle_on is None or lead.closed_at is None:
+        return None
+    return (
+        int(lead.recycle_on.timestamp()),
+        int(lead.closed_at.timestamp()),
+        lead.id,
+    )
 
 
 def _sum_if(condition: peewee.Expression) -> peewee.Function:
@@ -624,11 +634,14 @@ def _sum_if(condition: peewee.Expression) -> peewee.Function:
 
 
 def _text_filter(
-    query: peewee.ModelSelect[LeadRow], text: str
+    db: peewee.Database, query: peewee.ModelSelect[LeadRow], text: str
 ) -> peewee.ModelSelect[LeadRow]:
     text = text.strip()
     if not text:
         return query
+    found = text_search(db, text)
+    if found is not None:
+        return query.where(LeadRow.id.in_(found))
     return query.where(
         LeadRow.name.contains(text)
         | LeadRow.company.contains(text)
