@@ -10,7 +10,7 @@ import argparse
 import json
 import re
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any, TextIO
 
@@ -144,6 +144,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--json", action="store_true", help="one JSON object per open lead"
     )
     sub.add_argument(
+        "--now",
+        type=int,
+        default=20,
+        metavar="N",
+        help="how many steps due now to list (default 20; the rest are counted)",
+    )
+    sub.add_argument(
         "--next",
         type=int,
         default=5,
@@ -270,11 +277,9 @@ def run_list(args: argparse.Namespace, settings: Settings) -> int:
 def run_agenda(args: argparse.Namespace, settings: Settings) -> int:
     pipeline = open_pipeline(settings)
     if args.json:
-        _print_json(
-            [agenda_json(lead, pipeline) for lead in pipeline.agenda(limit=10**9)]
-        )
+        _stream_json(agenda_json(lead, pipeline) for lead in pipeline.agenda())
         return 0
-    write_agenda(pipeline, sys.stdout, later=args.next)
+    write_agenda(pipeline, sys.stdout, now=args.now, later=args.next)
     return 0
 
 
@@ -353,10 +358,12 @@ def _times(count: int) -> str:
     return "once" if count == 1 else f"{count} times"
 
 
-def write_agenda(pipeline: Pipeline, out: TextIO, later: int = 5) -> None:
-    """The plain-text agenda: everything due now, then the next few."""
+def write_agenda(
+    pipeline: Pipeline, out: TextIO, now: int = 20, later: int = 5
+) -> None:
+    """The plain-text agenda: the steps due now, then the next few."""
     health = pipeline.health()
-    due = pipeline.rows(ListView.NOW, limit=10**9)
+    due = pipeline.rows(ListView.NOW, limit=now)
     upcoming = pipeline.rows(ListView.LATER, limit=later)
 
     out.write(
@@ -365,17 +372,22 @@ def write_agenda(pipeline: Pipeline, out: TextIO, later: int = 5) -> None:
     if health.short_of_target:
         out.write(f" Prospect: {health.short_of_target} more firm leads needed.")
     out.write("\n")
-    out.write(f"Due now ({len(due)}):\n" if due else "Nothing due now.\n")
+    out.write(
+        f"Due now ({health.due_now}):\n" if health.due_now else "Nothing due now.\n"
+    )
     for lead in due:
         out.write(_line(lead, pipeline) + "\n")
+    if health.due_now > len(due):
+        more = health.due_now - len(due)
+        out.write(f"... and {more} more due now: open the app, or --now {more}.\n")
     if upcoming:
         out.write("Next:\n")
         for lead in upcoming:
             out.write(_line(lead, pipeline) + "\n")
-    recyclable = pipeline.recycle_due()
+    recyclable = pipeline.recycle_due_count()
     if recyclable:
         out.write(
-            f"{len(recyclable)} dropped lead(s) ready to recycle (nextstep list "
+            f"{recyclable} dropped lead(s) ready to recycle (nextstep list "
             "--state dropped).\n"
         )
 
@@ -501,6 +513,15 @@ def _bounds(pipeline: Pipeline) -> tuple[pendulum.DateTime, pendulum.DateTime]:
 
 def _local_iso(instant: pendulum.DateTime, pipeline: Pipeline) -> str:
     return instant.in_timezone(pipeline.zone).isoformat()
+
+
+def _stream_json(items: Iterable[Any]) -> None:
+    """A JSON list written an item at a time, so a long one needs no memory."""
+    sys.stdout.write("[")
+    for number, item in enumerate(items):
+        sys.stdout.write(",\n  " if number else "\n  ")
+        json.dump(item, sys.stdout, ensure_ascii=False)
+    sys.stdout.write("\n]\n")
 
 
 def _print_json(data: Any) -> None:

@@ -14,7 +14,7 @@ middle counts its way there with an offset.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import peewee
@@ -87,6 +87,16 @@ class Listing:
     def before(self, lead: Lead | None, limit: int) -> list[Lead] | None:
         """The ``limit`` leads that come before ``lead`` (None: the last ones)."""
         return self._walk(lead, limit, backwards=True)
+
+    def walk(self, chunk: int = 500) -> Iterator[Lead]:
+        """Every lead in order, read a chunk at a time by key."""
+        leads = self.page(0, chunk)
+        while leads:
+            yield from leads
+            if len(leads) < chunk:
+                return
+            following = self.after(leads[-1], chunk)
+            leads = following if following is not None else []
 
     def position(self, lead_id: int) -> int | None:
         """Where the lead stands in the listing (0-based), or None if not in it."""

@@ -316,8 +316,9 @@ class Pipeline:
         """Where ``lead_id`` stands in ``view`` (0-based), or None if not there."""
         return self.listing(view, text).position(lead_id)
 
-    def agenda(self, limit: int = 1000) -> list[Lead]:
-        return self.rows(ListView.ALL, limit=limit)
+    def agenda(self) -> Iterator[Lead]:
+        """Every open lead, soonest step first, streamed."""
+        return self.listing(ListView.ALL).walk()
 
     def health(self) -> Health:
         """Counts for the header line: one read, each count from an index."""
@@ -418,14 +419,18 @@ class Pipeline:
         """Dropped leads: those whose recycle day has come first, then by day."""
         return self.dropped_listing().page(offset, limit)
 
-    def recycle_due(self) -> list[Lead]:
+    def recycle_due(self, limit: int = 100) -> list[Lead]:
         """Dropped leads whose recycle day has come: offered back to the rep."""
-        query = self._dropped_query().where(
+        query = self._recycle_due_query().order_by(LeadRow.recycle_on, LeadRow.id)
+        return [self._lead(row) for row in query.limit(limit)]
+
+    def recycle_due_count(self) -> int:
+        return int(self._recycle_due_query().count())
+
+    def _recycle_due_query(self) -> peewee.ModelSelect[LeadRow]:
+        return self._dropped_query().where(
             LeadRow.recycle_on.is_null(False) & (LeadRow.recycle_on < self._tomorrow())
         )
-        return [
-            self._lead(row) for row in query.order_by(LeadRow.recycle_on, LeadRow.id)
-        ]
 
     def leads(self, state: State | None = None) -> Iterator[Lead]:
         """Every lead (optionally of one state), by id, streamed."""

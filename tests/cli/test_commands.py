@@ -193,6 +193,21 @@ def test_show_gives_history_times_in_the_reps_zone(
     assert "+00:00" not in out
 
 
+def test_agenda_lists_a_few_due_now_and_counts_the_rest(
+    db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for number in range(5):
+        run(capsys, "add", f"Lead {number}", "--step", "Call", "--due", "today")
+    code, out, _ = run(capsys, "agenda", "--now", "2")
+    assert code == 0
+    assert "Due now (5):" in out
+    assert out.count("Call") == 2
+    assert "... and 3 more due now" in out
+
+    code, out, _ = run(capsys, "agenda", "--json")
+    assert code == 0 and len(json.loads(out)) == 5
+
+
 def test_every_command_has_help() -> None:
     parser = build_parser()
     subparsers = next(

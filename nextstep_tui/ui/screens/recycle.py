@@ -161,7 +161,7 @@ class RecycleScreen(Screen[None]):
     def read_counts(self) -> None:
         try:
             total = self.pipeline.dropped_count()
-            ready = len(self.pipeline.recycle_due())
+            ready = self.pipeline.recycle_due_count()
         except Exception as error:  # told to the rep; logged if unexpected
             tell_failure(self.app, error)
             return
