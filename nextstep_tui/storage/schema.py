@@ -183,10 +183,73 @@ def text_search(db: peewee.Database, text: str) -> peewee.SQL | None:
     return peewee.SQL("(SELECT rowid FROM lead_text WHERE lead_text MATCH ?)", [phrase])
 
 
+# Whitespace as SQLite's trim() must strip it: spaces, tabs, line ends.
+_BLANKS = "char(32, 9, 10, 11, 12, 13)"
+
+# The lead's rules again, as triggers: CHECK constraints miss a tab-only
+# action and a text in an instant's column, and a connection may switch them
+# off (PRAGMA ignore_check_constraints); triggers hold in every case. Each
+# message starts with the rule's name, as the CHECK constraints' do.
+LEAD_RULES = (
+    (
+        "open_lead_has_a_step",
+        f"""NEW.state = 'open' AND (NEW.step_action IS NULL
+            OR trim(NEW.step_action, {_BLANKS}) = ''
+            OR typeof(NEW.step_due) <> 'integer')""",
+    ),
+    (
+        "closed_lead_has_no_step",
+        "NEW.state <> 'open' AND (NEW.step_action IS NOT NULL"
+        " OR NEW.step_due IS NOT NULL)",
+    ),
+    (
+        "dropped_lead_has_a_reason",
+        "(NEW.state = 'dropped') <> (NEW.drop_reason IS NOT NULL)",
+    ),
+    ("lead_has_a_state", "NEW.state NOT IN ('open', 'won', 'dropped')"),
+    ("lead_has_a_name", f"trim(NEW.name, {_BLANKS}) = '' OR NEW.name IS NULL"),
+    (
+        "instants_are_whole_seconds",
+        """typeof(NEW.created_at) <> 'integer'
+           OR typeof(NEW.closed_at) NOT IN ('integer', 'null')
+           OR typeof(NEW.recycle_on) NOT IN ('integer', 'null')""",
+    ),
+    (
+        "step_flags_are_yes_or_no",
+        """NEW.step_has_time NOT IN (0, 1) OR NEW.step_agreed NOT IN (0, 1)
+           OR NEW.step_advances NOT IN (0, 1)
+           OR typeof(NEW.postponed) <> 'integer' OR NEW.postponed < 0""",
+    ),
+)
+
+
+def _v4_sqlite(db: peewee.Database) -> None:
+    for when in ("INSERT", "UPDATE"):
+        checks = " ".join(
+            f"SELECT RAISE(ABORT, '{name}') WHERE {broken};"
+            for name, broken in LEAD_RULES
+        )
+        db.execute_sql(
+            f"CREATE TRIGGER lead_rules_{when.lower()} BEFORE {when} ON lead "
+            f"BEGIN {checks} END"
+        )
+    # History refers to leads, so leads are never deleted (they are dropped),
+    # even by a connection with foreign keys off; events need their lead.
+    db.execute_sql(
+        "CREATE TRIGGER lead_is_never_deleted BEFORE DELETE ON lead "
+        "BEGIN SELECT RAISE(ABORT, 'leads are never deleted: drop them'); END"
+    )
+    db.execute_sql(
+        "CREATE TRIGGER event_has_its_lead BEFORE INSERT ON event "
+        "WHEN NOT EXISTS (SELECT 1 FROM lead WHERE id = NEW.lead_id) "
+        "BEGIN SELECT RAISE(ABORT, 'an event needs its lead'); END"
+    )
+
+
 Migration = Callable[[peewee.Database], None]
 
 MIGRATIONS: dict[str, list[Migration]] = {
-    "sqlite": [_v1_sqlite, _v2_sqlite, _v3_sqlite],
+    "sqlite": [_v1_sqlite, _v2_sqlite, _v3_sqlite, _v4_sqlite],
 }
 
 LATEST = len(MIGRATIONS["sqlite"])

@@ -72,6 +72,53 @@ def test_raw_sql_cannot_leave_an_open_lead_without_a_step(
     assert pipeline.get(lead_id).step is not None
 
 
+@pytest.mark.parametrize(
+    ("sql", "rule"),
+    [
+        ("UPDATE lead SET step_action = char(9)", "open_lead_has_a_step"),
+        ("UPDATE lead SET step_action = char(10, 13)", "open_lead_has_a_step"),
+        ("UPDATE lead SET step_due = 'soon'", "open_lead_has_a_step"),
+        ("UPDATE lead SET step_due = 1.5", "open_lead_has_a_step"),
+        ("UPDATE lead SET created_at = 'yesterday'", "instants_are_whole_seconds"),
+        ("UPDATE lead SET name = char(9)", "lead_has_a_name"),
+        ("UPDATE lead SET postponed = -1", "step_flags_are_yes_or_no"),
+        ("UPDATE lead SET step_agreed = 2", "step_flags_are_yes_or_no"),
+        (
+            "INSERT INTO lead (name, owner, created_at, state, step_action, "
+            "step_due) VALUES ('Ghost', 'ann', 'y', 'open', 'Call', 5)",
+            "instants_are_whole_seconds",
+        ),
+    ],
+)
+def test_raw_sql_cannot_slip_a_useless_step_or_a_text_instant(
+    pipeline: Pipeline, db_path: Path, sql: str, rule: str
+) -> None:
+    lead_id = pipeline.add_lead(fields(), step())
+    for checks_off in (False, True):
+        connection = raw(db_path)
+        if checks_off:  # a connection may switch CHECK constraints off
+            connection.execute("PRAGMA ignore_check_constraints = ON")
+        with pytest.raises(sqlite3.IntegrityError, match=rule):
+            connection.execute(sql)
+        connection.close()
+    lead = pipeline.get(lead_id)
+    assert lead.step is not None and lead.step.action == "Demo to the CFO"
+
+
+def test_raw_sql_cannot_delete_a_lead_even_with_foreign_keys_off(
+    pipeline: Pipeline, db_path: Path
+) -> None:
+    lead_id = pipeline.add_lead(fields(), step())
+    connection = sqlite3.connect(db_path, isolation_level=None)  # keys off
+    with pytest.raises(sqlite3.IntegrityError, match="never deleted"):
+        connection.execute("DELETE FROM lead")
+    with pytest.raises(sqlite3.IntegrityError, match="needs its lead"):
+        connection.execute(
+            "INSERT INTO event (lead_id, at, actor, kind) VALUES (999, 0, 'x', 'note')"
+        )
+    assert pipeline.get(lead_id).name == "Acme"
+
+
 def test_raw_sql_cannot_reopen_a_closed_lead_without_a_step(
     pipeline: Pipeline, db_path: Path
 ) -> None:
