@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
+from rich.console import RenderableType
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
@@ -57,6 +58,7 @@ class NextstepApp(App[None]):
         self.pipeline = pipeline
         self.log_path = log_path
         self._watch_terminal = False
+        self.leaving = False
 
     def get_default_screen(self) -> Screen[Any]:
         return PipelineScreen()
@@ -78,6 +80,15 @@ class NextstepApp(App[None]):
             )
             return
         self.exit()
+
+    def exit(
+        self,
+        result: None = None,
+        return_code: int = 0,
+        message: RenderableType | None = None,
+    ) -> None:
+        self.leaving = True
+        super().exit(result, return_code, message)
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen(key_lines(self.screen)))
@@ -136,6 +147,11 @@ class NextstepApp(App[None]):
     def _handle_exception(self, error: Exception) -> None:
         # Textual's hook for an unhandled error: the developer's log gets the
         # traceback; the rep's terminal gets one line instead of a page.
+        if self.leaving:
+            # A key pressed just after quitting may open a screen that the
+            # closing app never finishes mounting; nothing is lost by it.
+            log.info("ignored while leaving: %r", error)
+            return
         log.error("unexpected error", exc_info=error)
         if not self._watch_terminal:
             super()._handle_exception(error)  # tests and tools must see it

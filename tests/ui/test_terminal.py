@@ -90,7 +90,8 @@ def database(tmp_path: Path) -> Iterator[tuple[Path, int]]:
     yield path, lead_id
 
 
-def start(path: Path) -> Terminal:
+def launch(path: Path) -> Terminal:
+    """The app on a fresh 80x24 pty, its first screen drawn."""
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
     env = {**os.environ, "TERM": "xterm-256color", "NEXTSTEP_DB": str(path)}
@@ -106,6 +107,11 @@ def start(path: Path) -> Terminal:
     os.close(slave)
     terminal = Terminal(process, master)
     terminal.wait_for(b"Now")
+    return terminal
+
+
+def start(path: Path) -> Terminal:
+    terminal = launch(path)
     terminal.type(b"d")
     terminal.wait_for(b"Step done")
     return terminal
@@ -155,4 +161,18 @@ def test_closed_input_ends_the_app_and_keeps_the_step(
     if terminal.process.poll() is None:
         terminal.process.kill()
         pytest.fail("the app kept running after its terminal went away")
+    assert_untouched(path, lead_id)
+
+
+@pytest.mark.parametrize("keys", [b"qr", b"qc", b"qi", b"q?"])
+def test_a_key_right_after_q_still_quits_cleanly(
+    database: tuple[Path, int], keys: bytes
+) -> None:
+    path, lead_id = database
+    terminal = launch(path)
+    try:
+        terminal.type(keys)  # both at once, as a fast typist sends them
+        assert terminal.ended() == 0, bytes(terminal.output[-400:])
+    finally:
+        os.close(terminal.master)
     assert_untouched(path, lead_id)
