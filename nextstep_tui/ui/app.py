@@ -181,6 +181,15 @@ def configure_logging(log_dir: Path | None) -> Path | None:
 
 def run(settings: Settings) -> int:
     """Run the app on ``settings``; return the exit status."""
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        # Without a terminal there is nobody to type: the app would wait on
+        # an input at its end for ever. Scripts have the commands.
+        print(
+            "nextstep: the app needs a terminal; for scripts, use the commands "
+            "(nextstep --help).",
+            file=sys.stderr,
+        )
+        return 2
     log_path = configure_logging(settings.log_dir)
     pipeline = open_pipeline(settings)
     log.info("started on %s", settings.database)

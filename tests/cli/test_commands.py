@@ -208,6 +208,18 @@ def test_agenda_lists_a_few_due_now_and_counts_the_rest(
     assert code == 0 and len(json.loads(out)) == 5
 
 
+def test_the_app_without_a_terminal_says_so_and_stops(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "nextstep_tui", "--db", str(tmp_path / "x.db")],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "needs a terminal" in result.stderr
+
+
 def test_every_command_has_help() -> None:
     parser = build_parser()
     subparsers = next(
