@@ -217,13 +217,13 @@ def run_add(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_done(args: argparse.Namespace, settings: Settings) -> int:
-    pipeline = open_pipeline(settings)
+    pipeline = open_pipeline(settings, create=False)
     pipeline.complete_step(args.id, _step(args, pipeline), outcome=args.outcome)
     return 0
 
 
 def run_postpone(args: argparse.Namespace, settings: Settings) -> int:
-    pipeline = open_pipeline(settings)
+    pipeline = open_pipeline(settings, create=False)
     when = _when(" ".join(args.when), pipeline)
     count = pipeline.postpone(args.id, when)
     print(f"Postponed to {when.describe()} ({_times(count)} since the last step done).")
@@ -238,7 +238,7 @@ def run_postpone(args: argparse.Namespace, settings: Settings) -> int:
 
 def run_drop(args: argparse.Namespace, settings: Settings) -> int:
     reason = DropReason.parse(args.reason)
-    pipeline = open_pipeline(settings)
+    pipeline = open_pipeline(settings, create=False)
     day = (
         parse_day(args.recycle, pipeline.now(), pipeline.zone) if args.recycle else None
     )
@@ -247,23 +247,23 @@ def run_drop(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_recycle(args: argparse.Namespace, settings: Settings) -> int:
-    pipeline = open_pipeline(settings)
+    pipeline = open_pipeline(settings, create=False)
     pipeline.recycle(args.id, _step(args, pipeline))
     return 0
 
 
 def run_win(args: argparse.Namespace, settings: Settings) -> int:
-    open_pipeline(settings).win(args.id, note=args.note)
+    open_pipeline(settings, create=False).win(args.id, note=args.note)
     return 0
 
 
 def run_note(args: argparse.Namespace, settings: Settings) -> int:
-    open_pipeline(settings).add_note(args.id, args.text)
+    open_pipeline(settings, create=False).add_note(args.id, args.text)
     return 0
 
 
 def run_list(args: argparse.Namespace, settings: Settings) -> int:
-    pipeline = open_pipeline(settings)
+    pipeline = open_pipeline(settings, create=False)
     state = State(args.state) if args.state else None
     leads = pipeline.leads(state)
     if args.json:
@@ -275,7 +275,7 @@ def run_list(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_agenda(args: argparse.Namespace, settings: Settings) -> int:
-    pipeline = open_pipeline(settings)
+    pipeline = open_pipeline(settings, create=False)
     if args.json:
         _stream_json(agenda_json(lead, pipeline) for lead in pipeline.agenda())
         return 0
@@ -284,7 +284,7 @@ def run_agenda(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_show(args: argparse.Namespace, settings: Settings) -> int:
-    pipeline = open_pipeline(settings)
+    pipeline = open_pipeline(settings, create=False)
     lead = pipeline.get(args.id)
     history = pipeline.history(args.id)
     if args.json:
@@ -313,7 +313,7 @@ def run_show(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_cohorts(args: argparse.Namespace, settings: Settings) -> int:
-    rows = open_pipeline(settings).cohorts()
+    rows = open_pipeline(settings, create=False).cohorts()
     if args.json:
         _print_json(
             [

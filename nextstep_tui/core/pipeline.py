@@ -722,9 +722,15 @@ def _iso(instant: pendulum.DateTime | None) -> str | None:
     return instant.in_timezone("UTC").isoformat() if instant is not None else None
 
 
-def open_pipeline(settings: Settings, owner: str | None = None) -> Pipeline:
-    """Open the database the settings name and a pipeline over it."""
-    db = open_database(settings.database)
+def open_pipeline(
+    settings: Settings, owner: str | None = None, create: bool = True
+) -> Pipeline:
+    """Open the database the settings name and a pipeline over it.
+
+    With ``create`` false, a database that does not exist yet is an error
+    (a mistyped path must not look like an empty pipeline).
+    """
+    db = open_database(settings.database, create=create)
     return Pipeline(
         db,
         rep=settings.rep,

@@ -40,7 +40,7 @@ def open_database(target: str, create: bool = True) -> peewee.Database:
     try:
         db.connect(reuse_if_open=True)
         schema.upgrade(db)
-    except peewee.DatabaseError as error:
+    except (peewee.DatabaseError, peewee.ImproperlyConfigured) as error:
         db.close()
         raise StorageError(f"Cannot open the database {target}: {error}") from None
     return db
@@ -57,7 +57,10 @@ def _sqlite_path(target: str) -> Path:
 def _open_sqlite(path: Path, create: bool) -> peewee.SqliteDatabase:
     if not path.exists():
         if not create:
-            raise StorageError(f"No database at {path}.")
+            raise StorageError(
+                f"No database at {path}. Adding a lead (nextstep add), importing "
+                "or opening the app starts one."
+            )
         _create_private_file(path)
     elif path.is_dir():
         raise StorageError(f"{path} is a directory, not a database file.")
@@ -95,6 +98,13 @@ def _check_is_sqlite(path: Path) -> None:
 
 
 def _open_url(url: str) -> peewee.Database:
+    if url.startswith(("postgres://", "postgresql://")):
+        # The storage layer is ready for it; the schema and its triggers are
+        # not written for PostgreSQL yet.
+        raise StorageError(
+            "PostgreSQL is not supported yet; use a SQLite file (a path, or "
+            "sqlite:///path)."
+        )
     from playhouse.db_url import connect
 
     try:

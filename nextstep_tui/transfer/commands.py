@@ -163,7 +163,7 @@ def run_export(args: argparse.Namespace, settings: Settings) -> int:
     from nextstep_tui.cli import lead_json
     from nextstep_tui.transfer.export import export_csv, export_json
 
-    pipeline = open_pipeline(settings)
+    pipeline = open_pipeline(settings, create=False)
     target = args.file or ("-" if args.json else None)
     if target is None:
         kind = "FILE.ics" if args.ics else "FILE.csv"

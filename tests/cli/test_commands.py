@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from nextstep_tui.cli import build_parser, main
+from nextstep_tui.storage.database import open_database
 
 
 @pytest.fixture
@@ -220,6 +221,26 @@ def test_the_app_without_a_terminal_says_so_and_stops(tmp_path: Path) -> None:
     assert "needs a terminal" in result.stderr
 
 
+@pytest.mark.parametrize(
+    "command", [["agenda"], ["list"], ["show", "1"], ["cohorts"], ["export", "-"]]
+)
+def test_reading_a_database_that_is_not_there_is_an_error(
+    db: Path, capsys: pytest.CaptureFixture[str], command: list[str]
+) -> None:
+    code, out, err = run(capsys, *command)
+    assert code != 0 and out == ""
+    assert f"No database at {db}" in err
+    assert not db.exists()  # a typo must not leave an empty file behind
+
+
+def test_a_postgresql_url_gets_a_message_not_a_traceback(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, _, err = run(capsys, "--db", "postgresql://ann@127.0.0.1/sales", "agenda")
+    assert code != 0
+    assert "PostgreSQL is not supported yet" in err
+
+
 def test_every_command_has_help() -> None:
     parser = build_parser()
     subparsers = next(
@@ -244,6 +265,7 @@ def test_version_and_module_entry_point() -> None:
 
 
 def test_agenda_does_not_import_the_screen_library(tmp_path: Path) -> None:
+    open_database(str(tmp_path / "a.db")).close()
     probe = (
         "import sys; from nextstep_tui.cli import main; "
         "code = main(['agenda']); "
