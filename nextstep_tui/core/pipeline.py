@@ -504,10 +504,14 @@ class Pipeline:
         return StepInput(action, step.when, bool(step.agreed), bool(step.advances))
 
     def _check_due(self, when: When) -> None:
-        today, _ = day_bounds(self.now(), self.zone)
-        if when.instant < today:
+        now = self.now()
+        today, _ = day_bounds(now, self.zone)
+        # A day alone means "some time that day", so today will do; a time
+        # must still be ahead (a minute's grace for the time spent typing).
+        earliest = now.subtract(minutes=1) if when.has_time else today
+        if when.instant < earliest:
             raise InvalidInput(
-                f"{when.describe()} is in the past; a next step is today or later."
+                f"{when.describe()} is in the past; a next step is later than now."
             )
 
     def _recycle_instant(self, day: pendulum.Date | None) -> pendulum.DateTime | None:

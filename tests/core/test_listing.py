@@ -11,7 +11,7 @@ from nextstep_tui.core.pipeline import Pipeline
 from tests.conftest import Clock
 from tests.core.helpers import step
 
-DUES = ["today 09:00", "mon 10:00", "mon 10:00", "tue", "+2w", "yesterday 15:00"]
+DUES = ["today 18:00", "mon 10:00", "mon 10:00", "tue", "+2w", "yesterday 15:00"]
 
 
 @pytest.fixture

@@ -50,6 +50,16 @@ def test_add_lead_refuses_an_empty_step_or_name(pipeline: Pipeline) -> None:
     assert pipeline.count() == 0
 
 
+def test_a_time_earlier_today_is_refused_but_today_alone_is_not(
+    pipeline: Pipeline,
+) -> None:
+    # NOW is Friday 15:00 in the rep's zone.
+    with pytest.raises(InvalidInput, match="in the past"):
+        pipeline.add_lead(fields(), step(due="today 14:00"))
+    assert pipeline.add_lead(fields("Later today"), step(due="today 15:30"))
+    assert pipeline.add_lead(fields("Some time today"), step(due="today"))
+
+
 def test_a_step_in_the_past_is_refused(pipeline: Pipeline, clock: Clock) -> None:
     past = StepInput("Call", when("today 10:00"), True, True)
     clock.advance(days=1)

@@ -33,7 +33,7 @@ class Seeded:
 
 def seed(pipeline: Pipeline, clock: Clock) -> Seeded:
     """Five open leads, one in each situation the screens show."""
-    clock.current = NOW.subtract(days=3)
+    clock.current = NOW.subtract(days=3, hours=7)  # Tue 1 Dec, 08:00
     umbrella = pipeline.add_lead(
         LeadFields("Umbrella", "Umbrella Corp"),
         step("Send the contract", "today 09:00", now=clock.current),

@@ -85,7 +85,7 @@ def database(tmp_path: Path) -> Iterator[tuple[Path, int]]:
     path = tmp_path / "pty.db"
     db = open_database(str(path))
     pipeline = Pipeline(db, rep="ann", zone="Europe/Paris")
-    lead_id = pipeline.add_lead(LeadFields("Acme"), step("Demo", "today 09:00"))
+    lead_id = pipeline.add_lead(LeadFields("Acme"), step("Demo", "today"))
     db.close()
     yield path, lead_id
 
