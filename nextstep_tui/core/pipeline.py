@@ -34,7 +34,13 @@ from nextstep_tui.core.model import (
     StepInput,
 )
 from nextstep_tui.core.text import clean_line, clean_text
-from nextstep_tui.core.when import When, day_bounds, start_of_local_day
+from nextstep_tui.core.when import (
+    When,
+    check_due,
+    check_recycle_day,
+    day_bounds,
+    start_of_local_day,
+)
 from nextstep_tui.storage.database import open_database
 from nextstep_tui.storage.models import Event
 from nextstep_tui.storage.models import Lead as LeadRow
@@ -504,24 +510,13 @@ class Pipeline:
         return StepInput(action, step.when, bool(step.agreed), bool(step.advances))
 
     def _check_due(self, when: When) -> None:
-        now = self.now()
-        today, _ = day_bounds(now, self.zone)
-        # A day alone means "some time that day", so today will do; a time
-        # must still be ahead (a minute's grace for the time spent typing).
-        earliest = now.subtract(minutes=1) if when.has_time else today
-        if when.instant < earliest:
-            raise InvalidInput(
-                f"{when.describe()} is in the past; a next step is later than now."
-            )
+        check_due(when, self.now(), self.zone)
 
     def _recycle_instant(self, day: pendulum.Date | None) -> pendulum.DateTime | None:
         if day is None:
             return None
-        start = start_of_local_day(day, self.zone)
-        today, _ = day_bounds(self.now(), self.zone)
-        if start < today:
-            raise InvalidInput(f"The recycle date {day.isoformat()} is in the past.")
-        return start
+        check_recycle_day(day, self.now(), self.zone)
+        return start_of_local_day(day, self.zone)
 
     def _tomorrow(self) -> pendulum.DateTime:
         return day_bounds(self.now(), self.zone)[1]

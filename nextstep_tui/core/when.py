@@ -607,3 +607,23 @@ def _ambiguous(words: str, first: int, second: int, year: int) -> str:
         f" or {month_first.format('D MMM YYYY', locale='en')};"
         f" write {day_first.isoformat()} or '{short}' to say which."
     )
+
+
+def check_due(when: When, now: pendulum.DateTime, zone: str) -> None:
+    """Refuse a next step's due time that is already gone.
+
+    A day alone means "some time that day", so today will do; a time must
+    still be ahead, with a minute's grace for the time spent typing it.
+    """
+    today, _ = day_bounds(now, zone)
+    earliest = now.subtract(minutes=1) if when.has_time else today
+    if when.instant < earliest:
+        raise InvalidInput(
+            f"{when.describe()} is in the past; a next step is later than now."
+        )
+
+
+def check_recycle_day(day: pendulum.Date, now: pendulum.DateTime, zone: str) -> None:
+    """Refuse a recycle day before today (in the rep's zone)."""
+    if day < now.in_timezone(zone).date():
+        raise InvalidInput(f"The recycle date {day.isoformat()} is in the past.")

@@ -26,7 +26,8 @@ from nextstep_tui.core.model import (
 from nextstep_tui.core.text import clean_line, clean_text
 from nextstep_tui.core.when import (
     When,
-    day_bounds,
+    check_due,
+    check_recycle_day,
     local_label,
     parse_day,
     parse_when,
@@ -101,15 +102,11 @@ class Reading:
 
 
 def read_when(text: str, now: pendulum.DateTime, zone: str) -> When:
-    """The due time typed, which must be today or later."""
+    """The due time typed, which must not be gone already."""
     if not text.strip():
         raise InvalidInput("Say when the step is due, e.g. 'tue 10am' or '+3d'.")
     when = parse_when(text, now, zone)
-    today, _ = day_bounds(now, zone)
-    if when.instant < today:
-        raise InvalidInput(
-            f"{when.describe()} is in the past; a next step is today or later."
-        )
+    check_due(when, now, zone)
     return when
 
 
@@ -137,8 +134,7 @@ def read_recycle_day(
     if not text.strip():
         return None
     day = parse_day(text, now, zone)
-    if day < now.in_timezone(zone).date():
-        raise InvalidInput(f"The recycle date {day.isoformat()} is in the past.")
+    check_recycle_day(day, now, zone)
     return day
 
 
