@@ -258,7 +258,7 @@ class StepEditor(ModalScreen[StepDecision]):
         if lead is not None:
             title += " — " + _lead_label(lead)
         dialog.border_title = Content(title)
-        dialog.border_subtitle = Content("ctrl+s confirm · tab next · esc back")
+        self._show_keys()
         warning = self._hopium_text()
         self.query_one("#warning", Static).update(Content(warning or ""))
         self.query_one("#warning").display = bool(warning)
@@ -379,6 +379,17 @@ class StepEditor(ModalScreen[StepDecision]):
     def _show_panel(self, panel: str) -> None:
         self.query_one("#panels", ContentSwitcher).current = panel
         self._focus_first()
+        self._show_keys()
+
+    def _show_keys(self) -> None:
+        """The keys under the dialog; Escape is named only where it leads out."""
+        keys = "ctrl+s confirm · tab next"
+        panel = self.query_one("#panels", ContentSwitcher).current
+        if self.mode in CANCELLABLE:
+            keys += " · esc cancel"
+        elif panel != "step-panel":
+            keys += " · esc back to the step"
+        self.query_one("#dialog").border_subtitle = Content(keys)
 
     def _tell(self, error: InvalidInput) -> None:
         self.notify(str(error), severity="error", markup=False)
