@@ -197,8 +197,8 @@ def _read_postpone(
             "Postponing moves a step later; "
             f"{when.describe()} is not after its current due time."
         )
-    current = lead.step
-    step = StepInput(current.action, when, current.agreed, current.advances)
+    action = clean_line(draft.action, "The step's action", MAX_TEXT)
+    step = StepInput(action, when, draft.agreed, draft.advances)
     return StepDecision(DecisionKind.SAVE, step=step)
 
 

@@ -92,15 +92,17 @@ def test_a_step_without_action_or_a_future_time_is_refused(
 def test_postponing_keeps_the_step_and_must_move_it_later() -> None:
     lead = open_lead(pendulum.datetime(2026, 12, 7, 10, tz=ZONE))
 
-    decision = read_save(
-        EditorMode.POSTPONE, StepDraft(when="tue 10:00"), NOW, ZONE, lead
-    )
+    same = StepDraft(action="Demo", when="tue 10:00", agreed=True, advances=True)
+    decision = read_save(EditorMode.POSTPONE, same, NOW, ZONE, lead)
     assert decision.step is not None
     assert decision.step.action == "Demo"
     assert decision.step.agreed and decision.step.advances
 
+    earlier = StepDraft(action="Demo", when="today 17:00", agreed=True)
     with pytest.raises(InvalidInput, match="moves a step later"):
-        read_save(EditorMode.POSTPONE, StepDraft(when="today 17:00"), NOW, ZONE, lead)
+        read_save(EditorMode.POSTPONE, earlier, NOW, ZONE, lead)
+    with pytest.raises(InvalidInput, match="action"):
+        read_save(EditorMode.POSTPONE, StepDraft(when="tue 10:00"), NOW, ZONE, lead)
 
 
 def test_the_when_reading_shows_the_date_or_the_error() -> None:

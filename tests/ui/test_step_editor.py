@@ -173,7 +173,11 @@ async def test_postponing_counts_and_offers_dropping_at_the_threshold(
     async with app.run_test(size=(80, 24)) as pilot:
         await open_on(pilot, "2", 0, "p")  # Globex, Monday 10:00
         assert editor(app).mode is EditorMode.POSTPONE
-        assert not editor(app).query("#action")  # only the time changes
+        screen = editor(app)  # the same step, to move later: only when is blank
+        assert screen.query_one("#action", Input).value == "Send the proposal"
+        assert screen.query_one("#when", Input).value == ""
+        assert screen.query_one("#agreed", TickBox).value
+        assert app.focused is screen.query_one("#when", Input)
         await fill(pilot, when="tue 10:00")
         await pilot.press("ctrl+s")
         await settle(pilot)
@@ -198,6 +202,27 @@ async def test_postponing_counts_and_offers_dropping_at_the_threshold(
         editor(app).query_one("#confirm-save", Button).press()
         await settle(pilot)
         assert pipeline.get(seeded.hooli).step.postponed == 4  # type: ignore[union-attr]
+
+
+async def test_postponing_can_firm_the_step_up(
+    make_app: AppMaker, pipeline: Pipeline, seeded: Seeded
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_on(pilot, "3", 0, "p")  # Loose: Initech, Tuesday, not agreed
+        assert editor(app).mode is EditorMode.POSTPONE
+        assert "✗ agreed" in text_of(app, "#attributes")
+        await pilot.press(*"wed", "space", *"10am", "tab", "space")  # agreed
+        await settle(pilot)
+        assert "→ firm" in text_of(app, "#attributes")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+
+        lead = pipeline.get(seeded.initech)
+        assert lead.step is not None and not lead.step.loose
+        assert lead.step.action == "Call back about pricing"
+        assert lead.step.postponed == 1
+        assert "Postponed Initech (once now)." in app.told
 
 
 async def test_dropping_with_a_recycle_date_shows_the_numbers_game(

@@ -8,7 +8,7 @@ where the lead keeps its step, it cancels).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import ClassVar
 
 import pendulum
@@ -134,9 +134,12 @@ class StepEditor(ModalScreen[StepDecision]):
 
     def compose(self) -> ComposeResult:
         draft = self.context.draft or draft_of(self.context.lead, self.context.zone)
-        fresh = (EditorMode.DONE, EditorMode.POSTPONE, EditorMode.RECYCLE)
+        fresh = (EditorMode.DONE, EditorMode.RECYCLE)
         if self.mode in fresh and not self.context.draft:
             draft = StepDraft()  # the next step is a new one, not the old one
+        elif self.mode is EditorMode.POSTPONE and not self.context.draft:
+            # The same step, later: it may be firmed up on the way.
+            draft = replace(draft, when="")
         with VerticalScroll(id="dialog"):
             yield Static(self._context_line(), id="context")
             with ContentSwitcher(initial=self._first_panel(), id="panels"):
@@ -161,23 +164,21 @@ class StepEditor(ModalScreen[StepDecision]):
                     compact=True,
                 )
                 yield from _field("Outcome", outcome)
-            if mode is not EditorMode.POSTPONE:
-                action = Input(
-                    draft.action,
-                    placeholder="e.g. demo to the CFO",
-                    id="action",
-                    compact=True,
-                )
-                yield from _field("Action", action)
+            action = Input(
+                draft.action,
+                placeholder="e.g. demo to the CFO",
+                id="action",
+                compact=True,
+            )
+            yield from _field("Action", action)
             when = Input(
                 draft.when, placeholder="e.g. tue 10am, +3d", id="when", compact=True
             )
             yield from _field("When", when)
             yield Static(id="when-reading", classes="reading")
-            if mode is not EditorMode.POSTPONE:
-                with Horizontal(id="checks"):
-                    yield TickBox("Agreed by the buyer", draft.agreed, id="agreed")
-                    yield TickBox("Advances the sale", draft.advances, id="advances")
+            with Horizontal(id="checks"):
+                yield TickBox("Agreed by the buyer", draft.agreed, id="agreed")
+                yield TickBox("Advances the sale", draft.advances, id="advances")
             yield Static(id="attributes")
             yield Static(id="warning", classes="warning")
             with Horizontal(classes="buttons"):
@@ -312,9 +313,6 @@ class StepEditor(ModalScreen[StepDecision]):
         draft = self._draft()
         reading = when_reading(draft.when, self._now(), self.context.zone)
         agreed, advances = draft.agreed, draft.advances
-        lead = self.context.lead
-        if self.mode is EditorMode.POSTPONE and lead is not None and lead.step:
-            agreed, advances = lead.step.agreed, lead.step.advances
         line = attribute_states(reading.ok, reading.has_time, agreed, advances)
         self.query_one("#attributes", Static).update(Content(line))
 
