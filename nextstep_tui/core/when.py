@@ -125,8 +125,13 @@ def day_bounds(
 def relative(
     instant: pendulum.DateTime, has_time: bool, now: pendulum.DateTime, zone: str
 ) -> str:
-    """How far away a due time is, in at most 12 characters: "in 3h", "2d overdue"."""
-    if not has_time:
+    """How far away a due time is, in at most 12 characters: "in 3h", "2d overdue".
+
+    Another day counts in days, as the calendar does (on a Friday, Monday
+    is "in 3d" whatever the hour); only today counts in hours and minutes.
+    """
+    local_day = instant.in_timezone(zone).date()
+    if not has_time or local_day != _local_now(now, zone).date():
         return _relative_day(instant, now, zone)
 
     seconds = (instant - now).total_seconds()

@@ -322,6 +322,11 @@ def test_timed_step_is_overdue_by_the_minute() -> None:
         (timedelta(days=120), "in 4mo"),
         (timedelta(days=-210), "7mo overdue"),
         (timedelta(days=1100), "in 3y"),
+        # Another day counts by the calendar: NOW is Friday 15:00.
+        (timedelta(days=2, hours=18), "in 3d"),  # Monday 09:00
+        (timedelta(hours=10), "tomorrow"),  # Saturday 01:00
+        (timedelta(hours=-16), "1d overdue"),  # Thursday 23:00
+        (timedelta(hours=8, minutes=59), "in 8h"),  # still Friday, 23:59
     ],
 )
 def test_relative_for_timed_steps(delta: timedelta, expected: str) -> None:

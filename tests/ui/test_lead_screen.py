@@ -133,7 +133,7 @@ async def test_the_lead_shows_fields_step_points_and_history(
 
         assert text(screen, "#step-title") == "Next step"
         assert text(screen, "#step-action") == "Pilot review"
-        assert text(screen, "#step-when") == "Thu 10 Dec 09:00 · in 5d"
+        assert text(screen, "#step-when") == "Thu 10 Dec 09:00 · in 6d"
         marks = text(screen, "#step-marks")
         assert "✓ scheduled  ✓ agreed  ✓ advances" in marks
         assert "postponed 3 times since the last step done — hopium (from 3)" in marks
