@@ -8,6 +8,7 @@ only files that carry that mark.
 from __future__ import annotations
 
 import csv
+import random
 import sqlite3
 from collections import Counter
 from collections.abc import Iterator
@@ -21,8 +22,9 @@ import platformdirs
 
 from nextstep_tui.config import APP_NAME, Settings
 from nextstep_tui.core.errors import InvalidInput
-from nextstep_tui.core.model import Health, State
+from nextstep_tui.core.model import Health, State, StepInput
 from nextstep_tui.core.pipeline import Clock, Pipeline
+from nextstep_tui.core.when import When
 from nextstep_tui.storage.database import open_database
 from nextstep_tui.transfer.csv_import import ImportOptions, ImportResult, import_csv
 
@@ -92,11 +94,65 @@ def build_demo(
     with sample_file() as sample:
         shift = (today - last_day(sample)).in_days()
         result = import_csv(pipeline, sample, ImportOptions(shift_days=shift))
+    triage_some(pipeline, TRIAGED)
 
     states = Counter(lead.state for lead in pipeline.leads())
     demo = Demo(path, result, shift, dict(states), pipeline.health())
     db.close()
     return demo
+
+
+# How many of the sample's open leads the demo triages, as a rep would have
+# on their first days, so that every section of the pipeline has leads.
+TRIAGED = 600
+
+_NEXT_ACTIONS = (
+    "Demo of {product} to the IT lead",
+    "Send the {product} proposal",
+    "Pricing call with procurement",
+    "Reference call with a {product} customer",
+    "Contract review with their legal team",
+    "Pilot kickoff for {product}",
+)
+
+
+def triage_some(pipeline: Pipeline, count: int, seed: int = 2017) -> int:
+    """Give ``count`` of the triage leads a real next step, the same every time.
+
+    Most steps come out firm, over the next two weeks in working hours; some
+    stay loose (no time, or not agreed yet); a few are postponed again and
+    again, so the Hopium section has something to show. Each is done through
+    the pipeline like a rep's own work, history and all.
+    """
+    chance = random.Random(seed)
+    now = pipeline.now().in_timezone(pipeline.zone)
+    leads = [lead for lead in pipeline.rows(limit=count * 4) if lead.step]
+    chosen = chance.sample(leads, min(count, len(leads)))
+    for number, lead in enumerate(sorted(chosen, key=lambda lead: lead.id)):
+        day = now.add(days=chance.randint(1, 14))
+        if day.day_of_week in (pendulum.SATURDAY, pendulum.SUNDAY):
+            day = day.add(days=2)
+        timed = chance.random() < 0.85
+        due = day.replace(hour=chance.randint(9, 17), minute=0, second=0)
+        when = When(
+            instant=(due if timed else day.start_of("day")).in_timezone("UTC"),
+            has_time=timed,
+            zone=pipeline.zone,
+        )
+        product = lead.name.split(" — ")[-1].split(" (")[0]
+        action = chance.choice(_NEXT_ACTIONS).format(product=product)
+        agreed, advances = chance.random() < 0.8, chance.random() < 0.9
+        pipeline.complete_step(
+            lead.id,
+            StepInput(action, when, agreed, advances),
+            outcome="Triaged: worth a real next step",
+        )
+        if number % 12 == 0:  # the hopium: the same step pushed again and again
+            for push in range(1, 5):
+                moved = when.local().add(days=7 * push).in_timezone("UTC")
+                later = When(moved, timed, pipeline.zone)
+                pipeline.postpone(lead.id, later)
+    return len(chosen)
 
 
 def _utc_now() -> pendulum.DateTime:

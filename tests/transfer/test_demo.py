@@ -12,7 +12,13 @@ from nextstep_tui.core.errors import InvalidInput
 from nextstep_tui.core.model import State
 from nextstep_tui.core.pipeline import Pipeline
 from nextstep_tui.storage.database import open_database
-from nextstep_tui.transfer.demo import build_demo, default_path, last_day, sample_file
+from nextstep_tui.transfer.demo import (
+    TRIAGED,
+    build_demo,
+    default_path,
+    last_day,
+    sample_file,
+)
 from tests.conftest import NOW, ZONE, Clock
 
 
@@ -35,7 +41,14 @@ def test_demo_is_the_sample_ending_today(
 
     assert demo.path == tmp_path / "demo.db"
     assert demo.states == {State.WON: 4238, State.DROPPED: 2473, State.OPEN: 2089}
-    assert demo.health.open == demo.health.loose == demo.health.due_now == 2089
+    # Every open lead came in for triage; the demo worked through TRIAGED of
+    # them, so each section of the pipeline has leads to show.
+    health = demo.health
+    assert health.open == 2089
+    assert health.due_now == 2089 - TRIAGED
+    assert health.hopium == len(range(0, TRIAGED, 12))
+    assert TRIAGED // 2 < health.firm < TRIAGED
+    assert health.loose == health.open - health.firm
     assert demo.shift_days == (NOW.date() - pendulum.date(2017, 12, 31)).in_days()
 
     db = open_database(str(demo.path))
