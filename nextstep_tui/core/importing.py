@@ -3,10 +3,12 @@
 An import does what no rep's operation does: it creates leads dated in the
 past, leads already won or dropped, and it updates leads it recognises. A row
 is the same lead as an existing one when their external ids are equal, else
-when their emails are (without case or spaces). A matched lead keeps its
-history and its step; a dropped one is reported and left alone. An open lead
-that arrives without a step gets "decide: firm up or drop", due on import
-day and loose, so the pipeline's rule holds from the first minute.
+when their emails are (without case or spaces); a later row for a lead an
+earlier row of the file created or updated is reported and left out. A
+matched lead keeps its history and its step; a dropped one is reported and
+left alone. An open lead that arrives without a step gets "decide: firm up
+or drop", due on import day and loose, so the pipeline's rule holds from the
+first minute.
 
 The whole import is one write transaction: a bad row stops it with its line
 number and the database is as it was.
@@ -36,7 +38,7 @@ from nextstep_tui.core.model import MAX_NOTES, MAX_TEXT, DropReason, LeadFields,
 from nextstep_tui.core.pipeline import Pipeline, clean_fields
 from nextstep_tui.core.text import clean_line, clean_text
 from nextstep_tui.core.when import start_of_local_day
-from nextstep_tui.storage.models import Event
+from nextstep_tui.storage.models import BaseModel, Event
 from nextstep_tui.storage.models import Lead as LeadRow
 from nextstep_tui.storage.schema import write_transaction
 
@@ -140,6 +142,24 @@ class _DryRun(Exception):
 _SKIP = -1  # a row matched nothing it may change
 
 
+class _ImportedEmail(BaseModel):
+    """A lead a row of this import created or found by id, by the row's email.
+
+    A temporary table: the database remembers the file's emails, not Python,
+    so memory does not grow with the file.
+    """
+
+    key = peewee.TextField(index=True)
+    lead = peewee.IntegerField()
+    has_external = peewee.BooleanField()
+    line = peewee.IntegerField()
+
+    class Meta:
+        table_name = "import_email"
+        temporary = True
+        primary_key = False
+
+
 def import_leads(
     pipeline: Pipeline,
     leads: Iterable[IncomingLead],
@@ -157,6 +177,7 @@ def import_leads(
                 importer.apply(batch)
                 if progress is not None:
                     progress(importer.report.rows)
+            _ImportedEmail.drop_table(safe=True)
             if dry_run:
                 raise _DryRun
     except _DryRun:
@@ -195,15 +216,21 @@ class _Importer:
         self.by_email: dict[str, list[tuple[int, bool]]] = {}
         self.given_external: set[int] = set()
         self.matched_on: dict[int, int] = {}
+        # This batch's share of _ImportedEmail, and what it adds to it.
+        self.imported: dict[str, list[tuple[int, bool, int]]] = {}
+        self.unsaved: list[tuple[str, int, bool, int]] = []
         # Under the write lock no one else inserts, so the ids after the
         # largest are this import's to hand out: a new lead's events know its
         # id without a query. TODO: on PostgreSQL, set the id sequence after.
         self.next_id = 1
         self.lead_sql = _insert_sql(LeadRow, _LEAD_COLUMNS)
         self.event_sql = _insert_sql(Event, _EVENT_COLUMNS)
+        self.email_sql = _insert_sql(_ImportedEmail, _EMAIL_COLUMNS)
 
     def load_index(self) -> None:
         """Read every lead's external id and email once, under the write lock."""
+        _ImportedEmail.drop_table(safe=True)
+        _ImportedEmail.create_table(safe=False)
         query = LeadRow.select(LeadRow.id, LeadRow.external_id, LeadRow.email)
         for lead_id, external, email in query.tuples().iterator():
             if external:
@@ -215,21 +242,23 @@ class _Importer:
 
     def apply(self, batch: list[IncomingLead]) -> None:
         cleaned = [_cleaned(incoming) for incoming in batch]
+        self._recall_emails(cleaned)
+        # Ids from here on are this batch's new leads.
+        first_new = self.next_id
         matches = [self._match(incoming) for incoming in cleaned]
-        wanted = [lead_id for lead_id in matches if lead_id is not None and lead_id > 0]
+        wanted = [lead_id for lead_id in matches if 0 < lead_id < first_new]
         rows = {row.id: row for row in LeadRow.select().where(LeadRow.id.in_(wanted))}
 
         leads: list[tuple[Any, ...]] = []
         events: list[tuple[Any, ...]] = []
         for incoming, lead_id in zip(cleaned, matches, strict=True):
             self.report.rows += 1
-            if lead_id is None:
-                leads.append(self._create(incoming, events))
+            if lead_id >= first_new:
+                leads.append(self._create(incoming, lead_id, events))
             elif lead_id != _SKIP:
                 self._update(incoming, rows[lead_id], events)
 
         # The leads first: their events refer to them.
-        first_new = leads[0][0] if leads else 0
         cursor = self.pipeline.db.cursor()
         if leads:
             try:
@@ -238,52 +267,94 @@ class _Importer:
                 raise _twice(cleaned, first_new) from None
         if events:
             cursor.executemany(self.event_sql, events)
+        if self.unsaved:
+            cursor.executemany(self.email_sql, self.unsaved)
 
     # -- matching ------------------------------------------------------------
 
-    def _match(self, incoming: IncomingLead) -> int | None:
-        """The lead this row is, None for a new one, or _SKIP."""
+    def _recall_emails(self, batch: list[IncomingLead]) -> None:
+        """What earlier batches of this import did with the batch's emails."""
+        self.imported = {}
+        self.unsaved = []
+        keys = list({email_key(incoming.fields.email) for incoming in batch} - {""})
+        if not keys:
+            return
+        table = _ImportedEmail
+        query = table.select(
+            table.key, table.lead, table.has_external, table.line
+        ).where(table.key.in_(keys))
+        for key, lead_id, has_external, line in query.tuples().iterator():
+            self.imported.setdefault(key, []).append((lead_id, has_external, line))
+
+    def _remember(self, key: str, lead_id: int, has_external: bool, line: int) -> None:
+        """That ``line`` is the lead ``lead_id``, for the later rows of the file."""
+        if key:
+            self.imported.setdefault(key, []).append((lead_id, has_external, line))
+            self.unsaved.append((key, lead_id, has_external, line))
+
+    def _match(self, incoming: IncomingLead) -> int:
+        """The lead this row is: an earlier lead, a new id (handed out), or _SKIP."""
         external = incoming.fields.external_id
+        key = email_key(incoming.fields.email)
+        line = incoming.line
         if external and external in self.by_external:
             lead_id = self.by_external[external]
-            first = self.matched_on.setdefault(lead_id, incoming.line)
-            if first != incoming.line:
+            first = self.matched_on.setdefault(lead_id, line)
+            if first != line:
                 reason = f"the id {external!r} is already on line {first}."
-                raise BadRow(incoming.line, reason)
+                raise BadRow(line, reason)
+            self._remember(key, lead_id, True, line)
             return lead_id
 
-        key = email_key(incoming.fields.email)
-        candidates = [
-            lead_id
-            for lead_id, has_external in self.by_email.get(key, ())
-            if key
-            # A lead with another external id is another deal of the same person.
-            if not (external and (has_external or lead_id in self.given_external))
-        ]
-        if len(candidates) > 1:
-            flagged = Flagged(incoming.line, Outcome.AMBIGUOUS, tuple(candidates), key)
+        earlier = self._same_email(key, external)
+        if len(earlier) > 1:
+            flagged = Flagged(line, Outcome.AMBIGUOUS, tuple(earlier), key)
             self.report.flag(flagged)
             return _SKIP
-        if not candidates:
-            return None
-        return self._claim(incoming.line, candidates[0])
+        if earlier:
+            [(lead_id, seen_on)] = earlier.items()
+            return self._claim(line, lead_id, seen_on)
 
-    def _claim(self, line: int, lead_id: int) -> int:
-        """The matched lead, unless an earlier row of the file matched it."""
-        first = self.matched_on.setdefault(lead_id, line)
-        if first == line:
+        lead_id = self.next_id
+        self.next_id += 1
+        self._remember(key, lead_id, bool(external), line)
+        return lead_id
+
+    def _same_email(self, key: str, external: str | None) -> dict[int, int | None]:
+        """The leads with this email, each with the line of the file that was it.
+
+        A lead with another external id is another deal of the same person.
+        """
+
+        def same_person(lead_id: int, has_external: bool) -> bool:
+            return not (external and (has_external or lead_id in self.given_external))
+
+        leads = {
+            lead_id: self.matched_on.get(lead_id)
+            for lead_id, has_external in self.by_email.get(key, ())
+            if same_person(lead_id, has_external)
+        }
+        for lead_id, has_external, line in self.imported.get(key, ()):
+            if same_person(lead_id, has_external):
+                leads[lead_id] = line
+        return leads
+
+    def _claim(self, line: int, lead_id: int, seen_on: int | None) -> int:
+        """The matched lead, unless the file's row ``seen_on`` was it already."""
+        if seen_on is None:
+            self.matched_on[lead_id] = line
             return lead_id
         self.report.flag(
-            Flagged(line, Outcome.SAME_LEAD, (lead_id,), f"as line {first}")
+            Flagged(line, Outcome.SAME_LEAD, (lead_id,), f"as line {seen_on}")
         )
         return _SKIP
 
     # -- new leads -----------------------------------------------------------
 
-    def _create(self, incoming: IncomingLead, events: list[tuple[Any, ...]]) -> tuple:
+    def _create(
+        self, incoming: IncomingLead, lead_id: int, events: list[tuple[Any, ...]]
+    ) -> tuple:
         """The new lead's row; its history goes onto ``events``."""
-        lead_id = self.next_id
-        self.next_id += 1
         fields = incoming.fields
         report = self.report
         report.outcomes[Outcome.CREATED] += 1
@@ -472,6 +543,7 @@ _LEAD_COLUMNS = (
     "closed_at", "drop_reason", "drop_note", "recycle_on", "version",
 )  # fmt: skip
 _EVENT_COLUMNS = ("lead", "at", "actor", "kind", "data")
+_EMAIL_COLUMNS = ("key", "lead", "has_external", "line")
 
 
 def _insert_sql(model: type[peewee.Model], columns: tuple[str, ...]) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
 
 from nextstep_tui.core.errors import InvalidInput
 
@@ -38,15 +37,47 @@ def _checked(text: str, what: str, limit: int, required: bool) -> str:
     return text
 
 
-def parse_money(text: str | None) -> int | None:
-    """'12,000.50' or '12000' as cents; None when not given."""
+def parse_money(text: str | None, decimal_mark: str = ".") -> int | None:
+    """An amount of money as cents; None when not given.
+
+    One rule for what reps type and what files hold: ``decimal_mark`` (a dot
+    when a rep types; a file may show a comma) comes before one or two
+    digits. The other mark, a space, an apostrophe or an underscore groups
+    thousands, exactly three digits after each. So, as typed, a comma always
+    groups thousands: '12,000.50' and '1,234' are read, while '1.234' (more
+    than cents), '1,5' (a group of one digit) and '0.001' are refused with
+    what to type instead, never rounded or run together. A leading $, € or £
+    is allowed.
+    """
     if text is None or not text.strip():
         return None
-    cleaned = text.strip().replace(",", "").replace("_", "").lstrip("$€£")
-    try:
-        amount = Decimal(cleaned)
-    except InvalidOperation:
-        raise InvalidInput(f"{text!r} is not an amount of money.") from None
-    if not amount.is_finite() or amount < 0 or amount >= Decimal(10) ** 13:
+    amount = text.strip().lstrip("$€£").strip()
+    group = "," if decimal_mark == "." else "."
+    mark, separators = re.escape(decimal_mark), re.escape(group) + " '_\u00a0\u202f"
+    number = re.fullmatch(
+        rf"([0-9]+|[1-9][0-9]{{0,2}}([{separators}])[0-9]{{3}}(?:\2[0-9]{{3}})*)"
+        rf"(?:{mark}([0-9]{{1,2}}))?",
+        amount,
+    )
+
+    if number is None:
+        if amount[:1] == "-":
+            raise InvalidInput(f"{text!r} is not a sensible deal value.")
+        if re.fullmatch(rf"[0-9{separators}]*{mark}[0-9]{{3,}}", amount):
+            raise InvalidInput(
+                f"{text!r} has more than two decimals; type at most cents "
+                f"(1{decimal_mark}23), and group thousands with {group!r} "
+                f"(1{group}234) or not at all."
+            )
+        if re.fullmatch(rf"[0-9{separators}{mark}]+", amount):
+            raise InvalidInput(
+                f"{text!r} is not an amount: {group!r} groups thousands, three "
+                f"digits after each (1{group}234{decimal_mark}50); decimals come "
+                f"after {decimal_mark!r} (1{decimal_mark}5)."
+            )
+        raise InvalidInput(f"{text!r} is not an amount of money.")
+
+    whole = int(re.sub("[^0-9]", "", number[1]))
+    if whole >= 10**13:
         raise InvalidInput(f"{text!r} is not a sensible deal value.")
-    return int((amount * 100).to_integral_value())
+    return whole * 100 + int((number[3] or "0").ljust(2, "0"))

@@ -35,9 +35,12 @@ IMPORT_EPILOG = (
     + """
 
 Rows matching a lead by external id (else by email, without case or spaces)
-update it and keep its step and history; rows matching a dropped lead are
-reported and left alone. Open leads without a next step get "decide: firm up
-or drop", due today, loose. Rows without a creation date are dated today.
+update it and keep its step and history; rows matching a dropped lead, or a
+lead an earlier row of the file was, are reported and left alone. Open leads
+without a next step get "decide: firm up or drop", due today, loose. Rows
+without a creation date are dated today. Amounts take the decimal mark the
+file shows (1.234,56 or 1,234.56); if it shows none and has amounts like
+1,234, say which with --decimal-point or --decimal-comma.
 """
 )
 
@@ -80,6 +83,21 @@ def _add_import(command: Command) -> None:
     order = sub.add_mutually_exclusive_group()
     order.add_argument("--dayfirst", action="store_true", help="dates are 31/12/2017")
     order.add_argument("--monthfirst", action="store_true", help="dates are 12/31/2017")
+    mark = sub.add_mutually_exclusive_group()
+    mark.add_argument(
+        "--decimal-point",
+        dest="decimal_mark",
+        action="store_const",
+        const=".",
+        help="amounts are 1,234.56",
+    )
+    mark.add_argument(
+        "--decimal-comma",
+        dest="decimal_mark",
+        action="store_const",
+        const=",",
+        help="amounts are 1.234,56",
+    )
     sub.add_argument(
         "--owner-from",
         metavar="COLUMN",
@@ -138,6 +156,7 @@ def run_import(args: argparse.Namespace, settings: Settings) -> int:
         date_order=_date_order(args),
         owner_from=args.owner_from,
         encoding=args.encoding,
+        decimal_mark=args.decimal_mark,
     )
     pipeline = open_pipeline(settings)
     progress = _ProgressLine(sys.stderr) if sys.stderr.isatty() else None

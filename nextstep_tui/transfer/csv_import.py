@@ -39,12 +39,14 @@ from nextstep_tui.transfer.dates import (
 from nextstep_tui.transfer.mapping import (
     DATE_FIELDS,
     SAMPLE,
+    AmountReader,
     ColumnMap,
     SideFiles,
     StageMap,
     map_columns,
     parse_amount,
     parse_flag,
+    proven_mark,
     read_side_files,
     unguard_formula,
 )
@@ -52,6 +54,10 @@ from nextstep_tui.transfer.mapping import (
 # The head read to find the encoding, delimiter and date order.
 SAMPLE_BYTES = 256 * 1024
 DELIMITERS = (",", ";", "\t")
+# The most lines one record may span. The longest cell kept, notes, is 20,000
+# characters; a record of a thousand lines is a quote never closed, and
+# stopping there keeps the rest of the file from piling up in one cell.
+MAX_RECORD_LINES = 1000
 
 ProgressCallback = Callable[[int, int | None], None]
 Record = tuple[int, list[str]]
@@ -67,6 +73,7 @@ class ImportOptions:
     owner_from: str | None = None
     encoding: str | None = None
     shift_days: int = 0
+    decimal_mark: str | None = None
 
 
 @dataclass(frozen=True)
@@ -82,6 +89,8 @@ class FilePlan:
     side: SideFiles | None
     line_end: bytes = b"\n"
     skip_lines: int = 1
+    decimal_mark: str | None = None
+    mark_found: bool = False
 
 
 @dataclass(frozen=True)
@@ -90,6 +99,7 @@ class ImportResult:
     report: ImportReport
     stages: Mapping[str, tuple[State, int]]
     date_order: DateOrder | None
+    decimal_mark: str | None = None
 
 
 def import_csv(
@@ -122,7 +132,9 @@ def import_csv(
     )
     if progress is not None:
         progress(report.rows, report.rows)
-    return ImportResult(plan, report, dict(rows.stages.seen), rows.dates.order)
+    return ImportResult(
+        plan, report, dict(rows.stages.seen), rows.dates.order, rows.amounts.mark
+    )
 
 
 # -- the first look -----------------------------------------------------------
@@ -151,6 +163,7 @@ def plan_import(path: Path, options: ImportOptions) -> FilePlan:
     if len(head) == SAMPLE_BYTES and len(records) > 1:
         records = records[:-1]  # the last one may be cut short
     order, found = _date_order(columns, records[1:], options.date_order)
+    mark, mark_found = _decimal_mark(columns, records[1:], options.decimal_mark)
 
     return FilePlan(
         path=path,
@@ -162,6 +175,8 @@ def plan_import(path: Path, options: ImportOptions) -> FilePlan:
         side=read_side_files(path.parent) if columns.profile == SAMPLE.name else None,
         line_end=line_end,
         skip_lines=skip + 1,
+        decimal_mark=mark,
+        mark_found=mark_found,
     )
 
 
@@ -283,6 +298,34 @@ def _date_order(
     return None, False
 
 
+def _decimal_mark(
+    columns: ColumnMap, records: list[Record], chosen: str | None
+) -> tuple[str | None, bool]:
+    """The file's decimal mark: the rep's, else the one the head's amounts show.
+
+    Amounts that could be read both ways wait for one that shows the mark;
+    the rows stop at the first such amount if none does.
+    """
+    if chosen is not None:
+        return chosen, False
+    shown: dict[str, tuple[int, str]] = {}
+    for number, record in records:
+        for index in columns.fields.get("value", ()):
+            text = record[index].strip() if index < len(record) else ""
+            mark = proven_mark(text) if text else None
+            if mark is not None:
+                shown.setdefault(mark, (number, text))
+
+    if len(shown) == 2:
+        (comma_line, comma), (point_line, point) = shown[","], shown["."]
+        raise InvalidInput(
+            f"The file mixes amounts with a decimal comma ({comma!r}, line "
+            f"{comma_line}) and a decimal point ({point!r}, line {point_line}); "
+            "fix the file, or say which with --decimal-comma or --decimal-point."
+        )
+    return (next(iter(shown)), True) if shown else (None, False)
+
+
 def count_rows(plan: FilePlan) -> int:
     """The rows after the header, by line ends: one pass, a megabyte at a time."""
     count = 0
@@ -302,24 +345,31 @@ def count_rows(plan: FilePlan) -> int:
 def read_records(plan: FilePlan) -> Iterator[tuple[int, list[str]]]:
     """The file's rows after the header, with the line each starts on."""
     with plan.path.open("rb") as raw:
-        lines = _decoded_lines(raw, plan)
-        reader = csv.reader(lines, delimiter=plan.delimiter)
+        lines = _RecordLines(_decoded_lines(raw, plan))
+        # Strict: a lone quote in a quoted cell, or one never closed, is an
+        # error rather than text that runs on into the next rows.
+        reader = csv.reader(lines, delimiter=plan.delimiter, strict=True)
         for _ in range(plan.skip_lines):
             try:
-                _next_record(reader, plan)
+                _next_record(reader, lines, plan)
             except StopIteration:
                 return
         while True:
             line = reader.line_num + 1
             try:
-                cells = _next_record(reader, plan)
+                cells = _next_record(reader, lines, plan)
             except StopIteration:
                 return
             if any(cells):
                 yield line, cells
 
 
-def _next_record(reader: Any, plan: FilePlan) -> list[str]:
+_UNCLOSED = 'add the missing closing quote (") or take out the stray opening one.'
+
+
+def _next_record(reader: Any, lines: _RecordLines, plan: FilePlan) -> list[str]:
+    start = reader.line_num + 1
+    lines.in_record = 0
     try:
         return next(reader)
     except _Undecodable as error:
@@ -328,8 +378,51 @@ def _next_record(reader: Any, plan: FilePlan) -> list[str]:
             f"this is not {_encoding_name(plan.encoding)} (byte {error.byte:#04x}); "
             "name the file's encoding with --encoding, e.g. --encoding cp1252.",
         ) from None
+    except _RunawayRecord:
+        reason = (
+            f"a quoted cell starts on this line and is not closed within "
+            f"{MAX_RECORD_LINES:,} lines; {_UNCLOSED}"
+        )
+        raise BadRow(start, reason) from None
     except csv.Error as error:
-        raise BadRow(reader.line_num, f"cannot be read as CSV: {error}.") from None
+        if lines.ended:
+            reason = (
+                f"a quoted cell starts on this line and is never closed; {_UNCLOSED}"
+            )
+            raise BadRow(start, reason) from None
+        where = f" (at line {reader.line_num})" if reader.line_num > start else ""
+        raise BadRow(
+            start,
+            f"cannot be read as CSV{where}: {error}; a quote inside a quoted cell "
+            'is written twice (""), and a quoted cell must be closed.',
+        ) from None
+
+
+class _RunawayRecord(Exception):
+    """A record that runs past MAX_RECORD_LINES lines."""
+
+
+class _RecordLines:
+    """Lines for csv.reader, counted per record and told apart from the end."""
+
+    def __init__(self, lines: Iterator[str]) -> None:
+        self._lines = lines
+        self.in_record = 0
+        self.ended = False
+
+    def __iter__(self) -> _RecordLines:
+        return self
+
+    def __next__(self) -> str:
+        if self.in_record >= MAX_RECORD_LINES:
+            raise _RunawayRecord
+        try:
+            line = next(self._lines)
+        except StopIteration:
+            self.ended = True
+            raise
+        self.in_record += 1
+        return line
 
 
 class _Undecodable(Exception):
@@ -387,6 +480,7 @@ class RowReader:
         self.several = tuple((name, ix) for name, ix in self.sources if len(ix) > 1)
         self.dates = DateReader(zone, plan.date_order, options.shift_days)
         self.stages = StageMap(options.stages)
+        self.amounts = AmountReader(plan.decimal_mark)
         self.side = plan.side
 
     def lead(self, line: int, cells: list[str]) -> IncomingLead:
@@ -515,7 +609,7 @@ class RowReader:
         if value.isdigit():
             return int(value) * 100
         try:
-            return parse_amount(value)
+            return self.amounts.read(value)
         except InvalidInput as error:
             raise _BadCell(name, str(error)) from None
 
@@ -568,6 +662,8 @@ def summary(result: ImportResult, import_day: str) -> list[str]:
         lines.append(f"Side files joined: {found}.")
     lines += _column_lines(plan.columns)
     lines.append(_dates_line(plan, result.date_order))
+    if "value" in plan.columns.fields:
+        lines.append(_amounts_line(plan, result.decimal_mark))
     lines += _stage_lines(result.stages)
     lines += _rule_lines(report, import_day)
     lines += _outcome_lines(report)
@@ -602,6 +698,14 @@ def _dates_line(plan: FilePlan, order: DateOrder | None) -> str:
         return "Dates: ISO or named months only; no day/month order needed."
     how = "found in the file" if plan.order_found else "as asked"
     return f"Dates: {order.value} ({how})."
+
+
+def _amounts_line(plan: FilePlan, mark: str | None) -> str:
+    if mark is None:
+        return "Amounts: whole numbers only; no decimal mark needed."
+    asked = plan.decimal_mark is not None and not plan.mark_found
+    how = "as asked" if asked else "found in the file"
+    return f"Amounts: decimal {'comma' if mark == ',' else 'point'} ({how})."
 
 
 def _stage_lines(stages: Mapping[str, tuple[State, int]]) -> list[str]:

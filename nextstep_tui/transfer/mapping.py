@@ -11,11 +11,11 @@ import csv
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from nextstep_tui.core.errors import InvalidInput
 from nextstep_tui.core.model import State
+from nextstep_tui.core.text import parse_money
 from nextstep_tui.transfer.fields import FIELDS
 
 DATE_FIELDS = ("created", "closed", "due", "recycle_on")
@@ -389,29 +389,84 @@ def _by_word(key: str) -> State | None:
     return None
 
 
-def parse_amount(text: str) -> int | None:
-    """'1,054.50', '1.054,50', '€ 12 000' or '12000' as cents; None if empty."""
-    cleaned = re.sub(r"[\s\u00a0\u202f$€£¥_']|[A-Z]{3}", "", text.strip())
-    if not cleaned:
+# -- amounts ------------------------------------------------------------------
+
+
+class AmbiguousAmount(InvalidInput):
+    """An amount whose one mark could group thousands or start decimals."""
+
+
+# Currency symbols and codes, anywhere in the cell: '€ 12 000', '1200 EUR'.
+_CURRENCY = re.compile(r"[$€£¥]|[A-Z]{3}")
+# One mark before three digits, after one to three: 1,234 or 1.234.
+_EITHER_WAY = re.compile(r"[1-9][0-9]{0,2}[.,][0-9]{3}")
+
+
+def proven_mark(text: str) -> str | None:
+    """The decimal mark an amount shows, or None if it shows none.
+
+    '1.054,50' (the last mark), '99,5' (not three digits after it) and
+    '1,234,567' (a mark twice groups thousands) show theirs; '1,054' and
+    '1.054' could be read either way, and '1054' has no mark to show.
+    """
+    amount = _amount_text(text)
+    commas, dots = amount.count(","), amount.count(".")
+    if commas and dots:
+        return "," if amount.rfind(",") > amount.rfind(".") else "."
+    if not commas and not dots:
         return None
-    comma, dot = cleaned.rfind(","), cleaned.rfind(".")
-    if comma > dot:
-        # A comma before exactly three digits groups thousands (1,054); else
-        # it is the decimal mark (1.054,50 or 12,5).
-        digits_after = len(cleaned) - comma - 1
-        if dot < 0 and digits_after == 3:
-            cleaned = cleaned.replace(",", "")
-        else:
-            cleaned = cleaned.replace(".", "").replace(",", ".")
-    else:
-        cleaned = cleaned.replace(",", "")
-    try:
-        amount = Decimal(cleaned)
-    except InvalidOperation:
-        raise InvalidInput(f"{text!r} is not an amount of money.") from None
-    if not amount.is_finite() or amount < 0 or amount >= Decimal(10) ** 13:
-        raise InvalidInput(f"{text!r} is not a sensible deal value.")
-    return int((amount * 100).to_integral_value())
+    mark = "," if commas else "."
+    if commas + dots > 1:
+        return "." if mark == "," else ","
+    return None if _EITHER_WAY.fullmatch(amount) else mark
+
+
+def parse_amount(text: str, decimal_mark: str | None = None) -> int | None:
+    """An amount from a file as cents; None if empty.
+
+    The rule is ``parse_money``'s, with the file's decimal mark: the one
+    given, else the one the amount shows. An amount that shows none but
+    could be read both ways ('1,054') is refused with AmbiguousAmount.
+    """
+    amount = _amount_text(text)
+    if not amount:
+        return None
+    mark = decimal_mark or proven_mark(amount)
+    if mark is None and ("," in amount or "." in amount):
+        whole, _, decimals = amount.replace(".", ",").partition(",")
+        raise AmbiguousAmount(
+            f"{text!r} could be {whole}{decimals} or {whole}.{decimals}; rerun "
+            "with --decimal-point or --decimal-comma to say how this file writes "
+            "amounts."
+        )
+    return parse_money(amount, mark or ".")
+
+
+def _amount_text(text: str) -> str:
+    """The amount without its currency, or a spreadsheet's apostrophe."""
+    return _CURRENCY.sub("", text).strip().lstrip("'")
+
+
+class AmountReader:
+    """A file's amounts, with one decimal mark: the rep's, else the first shown."""
+
+    def __init__(self, mark: str | None = None) -> None:
+        self.mark = mark
+        self._shown_by = ""
+
+    def read(self, text: str) -> int | None:
+        """The amount in ``text`` as cents; None for an empty cell."""
+        shown = proven_mark(text)
+        if self.mark is None and shown is not None:
+            self.mark, self._shown_by = shown, text
+        elif shown is not None and shown != self.mark:
+            example = f" (like {self._shown_by!r})" if self._shown_by else ""
+            raise InvalidInput(
+                f"{text!r} has {shown!r} for decimals, but this file's amounts use "
+                f"{self.mark!r}{example}; make them agree, or say which with "
+                "--decimal-point or --decimal-comma."
+            )
+        return parse_amount(text, self.mark)
 
 
 _TRUE = frozenset({"yes", "y", "true", "1", "x", "oui", "ja"})
@@ -432,11 +487,15 @@ def parse_flag(text: str) -> bool:
 # What a spreadsheet runs as a formula: = + - @ and a leading tab or CR.
 # Apostrophes before them count too, so that unguarding undoes guarding exactly.
 _FORMULA = re.compile(r"'*[=+\-@\t\r]")
+# Digits, spaces and + - . ( ) / can call no function: phone numbers stay as typed.
+_ARITHMETIC = re.compile(r"[0-9 +\-.()/]*")
 
 
 def guard_formula(text: str) -> str:
     """Text a spreadsheet shows as typed and does not run: an apostrophe first."""
-    return "'" + text if _FORMULA.match(text) else text
+    if _FORMULA.match(text) and not _ARITHMETIC.fullmatch(text):
+        return "'" + text
+    return text
 
 
 def unguard_formula(cell: str) -> str:

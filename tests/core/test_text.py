@@ -22,10 +22,47 @@ def test_parse_money(text: str | None, cents: int | None) -> None:
     assert parse_money(text) == cents
 
 
-@pytest.mark.parametrize("text", ["lots", "-5", "nan", "inf", "1e20"])
+@pytest.mark.parametrize("text", ["lots", "-5", "nan", "inf", "1e20", "0012,000"])
 def test_parse_money_refuses_nonsense(text: str) -> None:
     with pytest.raises(InvalidInput):
         parse_money(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "cents"),
+    [
+        ("1,234", 123400),
+        ("1,234,567.8", 123456780),
+        ("12 000", 1200000),
+        ("0.5", 50),
+        ("€ 25,000", 2500000),
+    ],
+)
+def test_parse_money_takes_a_comma_as_thousands(text: str, cents: int) -> None:
+    assert parse_money(text) == cents
+
+
+@pytest.mark.parametrize(
+    ("text", "advice"),
+    [
+        ("1.234", r"more than two decimals.*\(1\.23\).*\(1,234\)"),
+        ("1.999", "more than two decimals"),
+        ("0.001", "more than two decimals"),
+        ("1,5", r"',' groups thousands.*\(1\.5\)"),
+        ("12,34", "',' groups thousands"),
+        ("1,234,5", "',' groups thousands"),
+    ],
+)
+def test_parse_money_refuses_what_it_would_change(text: str, advice: str) -> None:
+    with pytest.raises(InvalidInput, match=advice):
+        parse_money(text)
+
+
+def test_parse_money_in_a_decimal_comma() -> None:
+    assert parse_money("2.500,00", decimal_mark=",") == 250000
+    assert parse_money("1.234", decimal_mark=",") == 123400
+    with pytest.raises(InvalidInput, match=r"more than two decimals.*\(1,23\)"):
+        parse_money("1,234", decimal_mark=",")
 
 
 def test_strip_controls_removes_terminal_escapes() -> None:

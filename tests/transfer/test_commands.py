@@ -198,3 +198,18 @@ def test_transfer_commands_do_not_load_the_screen_library() -> None:
         "sys.exit('textual' in sys.modules)"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_amounts_that_read_both_ways_stop_with_the_question(
+    db: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = tmp_path / "amounts.csv"
+    path.write_text("Name,Value\r\nAcme,1.234\r\n", encoding="utf-8")
+
+    code, _, err = run(capsys, "import", str(path))
+    assert code == 1
+    assert "'1.234' could be 1234 or 1.234; rerun with --decimal-point or" in err
+
+    code, out, _ = run(capsys, "import", str(path), "--decimal-comma")
+    assert code == 0
+    assert "Amounts: decimal comma (as asked)." in out

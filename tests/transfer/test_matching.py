@@ -254,3 +254,76 @@ def test_an_existing_id_twice_in_one_file_is_a_bad_row(
     path = write(tmp_path / "b.csv", "id,Name\r\nX1,Acme\r\nX1,Acme Ltd\r\n")
     with pytest.raises(BadRow, match="Line 3: the id 'X1' is already on line 2"):
         import_file(pipeline, path)
+
+
+def test_one_email_twice_in_a_file_is_one_lead(
+    pipeline: Pipeline, tmp_path: Path
+) -> None:
+    path = write(
+        tmp_path / "a.csv", "Name,Email\r\nDup,dup@x.com\r\nDup again, DUP@X.COM \r\n"
+    )
+
+    report = import_file(pipeline, path).report
+
+    [lead] = pipeline.leads()
+    assert lead.name == "Dup"
+    assert report.outcomes[Outcome.CREATED] == 1
+    [flag] = report.flagged
+    assert (flag.line, flag.outcome, flag.lead_ids, flag.detail) == (
+        3,
+        Outcome.SAME_LEAD,
+        (lead.id,),
+        "as line 2",
+    )
+
+    again = import_file(pipeline, path).report
+    assert again.outcomes[Outcome.AMBIGUOUS] == 0
+    assert again.outcomes[Outcome.SAME_LEAD] == 1
+    assert pipeline.count() == 1
+
+
+def test_one_email_in_far_apart_batches_is_one_lead(
+    pipeline: Pipeline, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(importing, "BATCH", 2)
+    rows = "Acme,jo@acme.test\r\nGlobex,\r\nInitech,\r\nAcme too,JO@acme.test\r\n"
+    path = write(tmp_path / "a.csv", "Name,Email\r\n" + rows)
+
+    report = import_file(pipeline, path).report
+
+    assert [lead.name for lead in pipeline.leads()] == ["Acme", "Globex", "Initech"]
+    assert [(flag.line, flag.detail) for flag in report.flagged] == [(5, "as line 2")]
+
+
+def test_two_deals_of_one_person_in_one_file_are_two_leads(
+    pipeline: Pipeline, tmp_path: Path
+) -> None:
+    path = write(
+        tmp_path / "a.csv",
+        "id,Name,Email\r\nD1,Deal one,jo@acme.test\r\nD2,Deal two,jo@acme.test\r\n",
+    )
+
+    report = import_file(pipeline, path).report
+
+    assert report.outcomes[Outcome.CREATED] == 2
+    assert [lead.name for lead in pipeline.leads()] == ["Deal one", "Deal two"]
+
+
+def test_a_row_finds_the_lead_an_earlier_row_gave_a_new_email(
+    pipeline: Pipeline, tmp_path: Path
+) -> None:
+    import_file(
+        pipeline, write(tmp_path / "a.csv", "id,Name,Email\r\nX1,Acme,old@a.test\r\n")
+    )
+
+    path = write(
+        tmp_path / "b.csv",
+        "id,Name,Email\r\nX1,Acme,new@a.test\r\n,Acme 2,NEW@a.test\r\n",
+    )
+    report = import_file(pipeline, path).report
+
+    [lead] = pipeline.leads()
+    assert lead.fields.email == "new@a.test"
+    assert [(flag.line, flag.outcome) for flag in report.flagged] == [
+        (3, Outcome.SAME_LEAD)
+    ]

@@ -12,6 +12,7 @@ from nextstep_tui.core.importing import LOST_NOTE, TRIAGE_ACTION, BadRow
 from nextstep_tui.core.model import DropReason, Lead, State
 from nextstep_tui.core.pipeline import Pipeline
 from nextstep_tui.transfer import csv_import
+from nextstep_tui.transfer.csv_import import summary
 from nextstep_tui.transfer.dates import AmbiguousDate, DateOrder
 from tests.conftest import ZONE
 from tests.transfer.helpers import dump, import_file, quirk, write
@@ -79,6 +80,95 @@ def test_quoted_delimiters_quotes_and_new_lines(pipeline: Pipeline) -> None:
     assert first.company == 'Acme "The Best" Corp'
     assert first.fields.notes == "first line\nsecond line, with a comma"
     assert second.name == "Globex"
+
+
+def test_an_unclosed_quote_stops_at_the_line_it_opens(pipeline: Pipeline) -> None:
+    before = dump(pipeline.db)
+
+    with pytest.raises(BadRow) as stopped:
+        import_file(pipeline, quirk("unclosed_quote.csv"))
+
+    assert str(stopped.value) == (
+        "Line 3: a quoted cell starts on this line and is never closed; add the "
+        'missing closing quote (") or take out the stray opening one.'
+    )
+    assert dump(pipeline.db) == before
+
+
+def test_a_stray_quote_swallows_no_rows_even_in_a_dry_run(
+    pipeline: Pipeline, tmp_path: Path
+) -> None:
+    rows = [f"Lead{n},Acme,lead{n}@acme.test" for n in range(60)]
+    rows[10] = '"Lead9 typo,Acme,typo@acme.test'
+    path = write(tmp_path / "stray.csv", "Name,Company,Email\n" + "\n".join(rows))
+
+    for dry_run in (True, False):
+        with pytest.raises(BadRow, match=r"^Line 12: a quoted cell .* never closed"):
+            import_file(pipeline, path, dry_run=dry_run)
+    assert leads(pipeline) == []
+
+
+def test_a_quote_closed_too_far_away_stops_at_the_line_limit(
+    pipeline: Pipeline, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rows = [f"Lead{n},Acme" for n in range(20)]
+    rows[2] = '"Lead2 typo,Acme'
+    rows[15] = 'Screen 27",Acme'  # as CSV reads it, this closes line 4's quote
+    path = write(tmp_path / "far.csv", "Name,Company\r\n" + "\r\n".join(rows))
+    monkeypatch.setattr(csv_import, "MAX_RECORD_LINES", 5)
+
+    with pytest.raises(BadRow, match=r"^Line 4: .* not closed within 5 lines"):
+        import_file(pipeline, path)
+    assert leads(pipeline) == []
+
+
+def test_a_quote_inside_a_quoted_cell_must_be_doubled(
+    pipeline: Pipeline, tmp_path: Path
+) -> None:
+    path = write(tmp_path / "q.csv", 'Name,Company\r\nAcme,"Acme "Best" Corp"\r\n')
+
+    with pytest.raises(BadRow, match=r"^Line 2: .*quoted cell is written twice"):
+        import_file(pipeline, path)
+    assert leads(pipeline) == []
+
+
+def test_a_decimal_comma_shown_anywhere_in_the_head_holds_for_the_file(
+    pipeline: Pipeline,
+) -> None:
+    result = import_file(pipeline, quirk("decimal_comma_late.csv"))
+
+    first, second = leads(pipeline)
+    assert first.fields.value_cents == 123400  # 1.234 is 1234, not 1.23
+    assert second.fields.value_cents == 250000
+    assert "Amounts: decimal comma (found in the file)." in summary(result, "today")
+
+
+def test_an_amount_that_reads_both_ways_stops_and_asks(
+    pipeline: Pipeline, tmp_path: Path
+) -> None:
+    path = write(tmp_path / "a.csv", "Name,Value\r\nAcme,1.234\r\nGlobex,900\r\n")
+
+    with pytest.raises(
+        BadRow,
+        match=r"^Line 2: column 'Value': '1.234' could be 1234 or 1.234; rerun with "
+        "--decimal-point or --decimal-comma",
+    ):
+        import_file(pipeline, path)
+    assert leads(pipeline) == []
+
+    result = import_file(pipeline, path, decimal_mark=",")
+    assert leads(pipeline)[0].fields.value_cents == 123400
+    assert "Amounts: decimal comma (as asked)." in summary(result, "today")
+
+
+def test_three_decimals_are_refused_not_rounded(
+    pipeline: Pipeline, tmp_path: Path
+) -> None:
+    path = write(tmp_path / "a.csv", "Name,Value\r\nAcme,12.50\r\nGlobex,1.999\r\n")
+
+    with pytest.raises(BadRow, match=r"^Line 3: column 'Value': .*two decimals"):
+        import_file(pipeline, path)
+    assert leads(pipeline) == []
 
 
 def test_us_dates_with_times(pipeline: Pipeline) -> None:
@@ -274,7 +364,10 @@ def test_salesforce_opportunities(pipeline: Pipeline) -> None:
 
 
 def test_close_opportunities(pipeline: Pipeline) -> None:
-    result = import_file(pipeline, quirk("close_opportunities.csv"))
+    # '$1,500' is all the file shows of its amounts: 1500, or 1.5 too precisely.
+    with pytest.raises(BadRow, match=r"Line 2: .*'\$1,500' could be 1500 or 1.500"):
+        import_file(pipeline, quirk("close_opportunities.csv"))
+    result = import_file(pipeline, quirk("close_opportunities.csv"), decimal_mark=".")
 
     active, won, lost = leads(pipeline)
     assert result.plan.columns.profile == "Close opportunities"

@@ -9,6 +9,8 @@ from nextstep_tui.core.errors import InvalidInput
 from nextstep_tui.core.model import State
 from nextstep_tui.transfer.dates import AmbiguousDate, DateOrder, DateReader
 from nextstep_tui.transfer.mapping import (
+    AmbiguousAmount,
+    AmountReader,
     StageMap,
     guard_formula,
     header_key,
@@ -92,12 +94,15 @@ def test_what_is_not_a_date(text: str) -> None:
     ("text", "cents"),
     [
         ("1054", 105400),
-        ("1,054", 105400),
         ("1,054.50", 105450),
         ("1.054,50", 105450),
+        ("1,234,567", 123456700),
         ("99,5", 9950),
+        ("12.50", 1250),
         ("$20,000.00", 2000000),
         ("€ 1 200", 120000),
+        ("1\u00a0200,50 €", 120050),
+        ("1'234.50", 123450),
         ("1200 EUR", 120000),
         ("", None),
     ],
@@ -106,10 +111,44 @@ def test_amounts(text: str, cents: int | None) -> None:
     assert parse_amount(text) == cents
 
 
-@pytest.mark.parametrize("text", ["-5", "a lot", "1e400"])
+@pytest.mark.parametrize("text", ["-5", "a lot", "1e400", "1 2", "1.999", "0,001"])
 def test_what_is_not_an_amount(text: str) -> None:
     with pytest.raises(InvalidInput):
         parse_amount(text)
+
+
+@pytest.mark.parametrize("text", ["1,054", "1.054", "$1,500"])
+def test_one_mark_before_three_digits_reads_both_ways(text: str) -> None:
+    with pytest.raises(AmbiguousAmount, match="--decimal-point or --decimal-comma"):
+        parse_amount(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "mark", "cents"),
+    [("1,054", ".", 105400), ("1.054", ",", 105400), ("1.054,5", ",", 105450)],
+)
+def test_amounts_in_a_files_decimal_mark(text: str, mark: str, cents: int) -> None:
+    assert parse_amount(text, mark) == cents
+
+
+def test_a_file_shows_its_decimal_mark_once_for_all_its_amounts() -> None:
+    amounts = AmountReader()
+
+    assert amounts.read("2.500,00") == 250000
+    assert amounts.mark == ","
+    assert amounts.read("1.234") == 123400  # not 1.23
+    with pytest.raises(InvalidInput, match="more than two decimals"):
+        amounts.read("1,234")
+    with pytest.raises(InvalidInput, match="this file's amounts use ','"):
+        amounts.read("1,234.50")
+
+
+def test_an_amount_that_reads_both_ways_waits_for_the_file_to_say() -> None:
+    with pytest.raises(AmbiguousAmount, match=r"'1\.234' could be 1234 or 1\.234"):
+        AmountReader().read("1.234")
+
+    assert AmountReader(",").read("1.234") == 123400
+    assert AmountReader(".").read("1,234") == 123400
 
 
 def test_flags() -> None:
@@ -124,13 +163,23 @@ def test_flags() -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["=1+1", "+33 6", "-x", "@me", "\tx", "'=x", "''+x", "plain", "'plain", ""]
+    "text",
+    ["=1+1", "+SUM(1)", "-x", "@me", "\tx", "\r1", "+1|cmd", "'=x", "''+x", "'+33 6"],
 )
 def test_guarding_formulas_is_undone_exactly(text: str) -> None:
     guarded = guard_formula(text)
 
     assert unguard_formula(guarded) == text
     assert guarded[:1] not in ("=", "+", "-", "@", "\t", "\r")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["+33 6 12 34 56 78", "+1 (555) 010-0199", "-5", "+44/20.7946", "plain", ""],
+)
+def test_phone_numbers_and_plain_text_are_left_as_typed(text: str) -> None:
+    assert guard_formula(text) == text
+    assert unguard_formula(text) == text
 
 
 def test_header_keys_drop_punctuation_and_pipedrives_prefix() -> None:
