@@ -14,12 +14,13 @@ from textual.content import Content
 from textual.events import ScreenResume
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from nextstep_tui.core.model import CohortRow, Lead
 from nextstep_tui.core.pipeline import Pipeline
 from nextstep_tui.core.when import day_bounds, relative
 from nextstep_tui.ui.flows import HasPipeline, LeadFlows, PipelineChanged, tell_failure
+from nextstep_tui.ui.widgets.key_line import KeyLine
 from nextstep_tui.ui.widgets.lead_list import (
     Cell,
     CellValue,
@@ -136,7 +137,7 @@ class CohortScreen(Screen[None]):
         table.add_column(Text("Open share"), key="share")
         yield table
         yield Static(id="cohorts-summary")
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeyLine()
 
     def on_mount(self) -> None:
         self.table.focus()
@@ -313,7 +314,7 @@ class CohortLeadsScreen(Screen[None]):
             empty_text=f"No open leads left from {month_label(self.month)}.",
             id="cohort-leads",
         )
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeyLine()
 
     def _source(self) -> LeadSource:
         return LeadSource.of(self.pipeline.cohort_listing(self.month))

@@ -18,7 +18,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Input, Label, ProgressBar, Select, Static
+from textual.widgets import Button, Input, Label, ProgressBar, Select, Static
 
 from nextstep_tui.core.errors import NextstepError
 from nextstep_tui.core.importing import BadRow
@@ -26,6 +26,7 @@ from nextstep_tui.core.pipeline import Pipeline
 from nextstep_tui.transfer.csv_import import ImportOptions, import_csv, summary
 from nextstep_tui.transfer.dates import DateOrder
 from nextstep_tui.ui.flows import HasPipeline, tell_failure
+from nextstep_tui.ui.widgets.key_line import KeyLine
 
 AUTO = "auto"
 ORDERS: list[tuple[str, str]] = [
@@ -101,7 +102,7 @@ class ImportScreen(Screen[None]):
                 ),
                 id="report",
             )
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeyLine()
 
     def on_mount(self) -> None:
         self.query_one("#progress").display = False

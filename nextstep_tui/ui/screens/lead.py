@@ -15,7 +15,7 @@ from textual.content import Content
 from textual.events import ScreenResume
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, Footer, Input, Label, Static, TextArea
+from textual.widgets import Button, Input, Label, Static, TextArea
 
 from nextstep_tui.core.errors import Conflict, InvalidInput
 from nextstep_tui.core.model import (
@@ -39,6 +39,7 @@ from nextstep_tui.ui.flows import (
 )
 from nextstep_tui.ui.forms import attribute_states
 from nextstep_tui.ui.screens.cohorts import age_label
+from nextstep_tui.ui.widgets.key_line import KeyLine
 
 TIME_FORMAT = "YYYY-MM-DD HH:mm"
 DAY_FORMAT = "ddd D MMM YYYY"
@@ -298,7 +299,7 @@ class LeadForm(ModalScreen[LeadFields | None]):
             with Horizontal(classes="buttons"):
                 yield Button("Save", id="save", variant="primary", compact=True)
                 yield Button("Cancel", id="cancel", compact=True)
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeyLine()
 
     def on_mount(self) -> None:
         dialog = self.query_one("#lead-form")
@@ -358,7 +359,7 @@ class NoteDialog(ModalScreen[str | None]):
             yield Input(
                 placeholder="e.g. they never answered on SSO", id="note", compact=True
             )
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeyLine()
 
     def on_mount(self) -> None:
         dialog = self.query_one("#note-dialog")
@@ -460,7 +461,7 @@ class LeadScreen(Screen[None]):
             yield Vertical(id="points")
             yield Static(Content("History, newest first"), classes="section")
             yield Grid(id="timeline")
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeyLine()
 
     def on_mount(self) -> None:
         self.query_one("#lead-body").focus()

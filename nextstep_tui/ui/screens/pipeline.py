@@ -12,12 +12,13 @@ from textual.content import Content
 from textual.events import ScreenResume
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from nextstep_tui.core.model import Health, Lead, ListView
 from nextstep_tui.core.pipeline import Pipeline
 from nextstep_tui.ui.flows import HasPipeline, LeadFlows, PipelineChanged, tell_failure
 from nextstep_tui.ui.widgets.health import HealthLine
+from nextstep_tui.ui.widgets.key_line import KeyLine
 from nextstep_tui.ui.widgets.lead_list import (
     LeadList,
     LeadSource,
@@ -160,7 +161,7 @@ class PipelineScreen(Screen[None]):
             id="leads",
         )
         yield Static(id="summary")
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeyLine()
 
     def on_mount(self) -> None:
         self.query_one("#filter").display = False

@@ -13,13 +13,14 @@ from textual.content import Content
 from textual.events import ScreenResume
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from nextstep_tui.core.model import Lead
 from nextstep_tui.core.pipeline import Pipeline
 from nextstep_tui.core.when import day_bounds
 from nextstep_tui.ui.flows import HasPipeline, LeadFlows, PipelineChanged, tell_failure
 from nextstep_tui.ui.screens.cohorts import age_label
+from nextstep_tui.ui.widgets.key_line import KeyLine
 from nextstep_tui.ui.widgets.lead_list import (
     Cell,
     CellValue,
@@ -144,7 +145,7 @@ class RecycleScreen(Screen[None]):
             id="dropped",
         )
         yield Static(id="recycle-note")
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeyLine()
 
     def _source(self) -> LeadSource:
         return LeadSource.of(self.pipeline.dropped_listing())
