@@ -89,6 +89,26 @@ async def test_ambiguous_dates_are_asked_then_read_as_chosen(
         assert acme.created_at.in_timezone(ZONE).date() == pendulum.date(2017, 4, 3)
 
 
+async def test_an_amount_that_reads_both_ways_is_asked_then_read_as_chosen(
+    make_app: AppMaker, pipeline: Pipeline, tmp_path: Path
+) -> None:
+    path = tmp_path / "amounts.csv"
+    path.write_text('Name,Value\nGlobex,"1,234"\n', encoding="utf-8")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_import(app, pilot, path)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "Nothing was imported" in report(app)
+        assert pipeline.count(ListView.ALL) == 0
+
+        screen.query_one("#mark", Select).value = "."
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        [globex] = list(pipeline.leads())
+        assert globex.fields.value_cents == 123_400
+
+
 async def test_a_bad_row_names_its_line_and_changes_nothing(
     make_app: AppMaker, pipeline: Pipeline, seeded: Seeded
 ) -> None:

@@ -34,6 +34,11 @@ ORDERS: list[tuple[str, str]] = [
     ("Dates: day first (31/12)", DateOrder.DAY_FIRST.value),
     ("Dates: month first (12/31)", DateOrder.MONTH_FIRST.value),
 ]
+MARKS: list[tuple[str, str]] = [
+    ("Amounts: read from the file", AUTO),
+    ("Amounts: 1,234.56", "."),
+    ("Amounts: 1.234,56", ","),
+]
 
 
 def import_failure(path: Path, error: NextstepError) -> str:
@@ -44,7 +49,11 @@ def import_failure(path: Path, error: NextstepError) -> str:
 
 
 class ImportScreen(Screen[None]):
-    """A file, a preview of what would happen, and the import itself."""
+    """A file, a preview of what would happen, and the import itself.
+
+    The date order and the decimal mark are read from the file; the two
+    choices are for a file that does not say (the preview asks for them).
+    """
 
     CSS_PATH = "importing.tcss"
 
@@ -89,7 +98,11 @@ class ImportScreen(Screen[None]):
                 id="path",
                 compact=True,
             )
-        yield Select(ORDERS, value=AUTO, allow_blank=False, id="order", compact=True)
+        with Horizontal(id="import-choices"):
+            yield Select(
+                ORDERS, value=AUTO, allow_blank=False, id="order", compact=True
+            )
+            yield Select(MARKS, value=AUTO, allow_blank=False, id="mark", compact=True)
         with Horizontal(id="import-buttons"):
             yield Button("Preview", id="preview", compact=True)
             yield Button("Import", id="import", variant="primary", compact=True)
@@ -137,8 +150,10 @@ class ImportScreen(Screen[None]):
             )
             return
         order = self.query_one("#order", Select).value
+        mark = self.query_one("#mark", Select).value
         options = ImportOptions(
-            date_order=None if order == AUTO else DateOrder(str(order))
+            date_order=None if order == AUTO else DateOrder(str(order)),
+            decimal_mark=None if mark == AUTO else str(mark),
         )
         self.running = True
         bar = self.query_one("#progress", ProgressBar)
