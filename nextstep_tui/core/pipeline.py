@@ -44,7 +44,7 @@ from nextstep_tui.core.when import (
 from nextstep_tui.storage.database import open_database
 from nextstep_tui.storage.models import Event
 from nextstep_tui.storage.models import Lead as LeadRow
-from nextstep_tui.storage.schema import text_search, write_transaction
+from nextstep_tui.storage.schema import open_tally, text_search, write_transaction
 
 log = logging.getLogger(__name__)
 _M = TypeVar("_M", bound=peewee.Model)
@@ -327,26 +327,21 @@ class Pipeline:
         return self.listing(ListView.ALL).walk()
 
     def health(self) -> Health:
-        """Counts for the header line: one read, each count from an index."""
-        open_leads = self._scoped(LeadRow.select()).where(
-            LeadRow.state == State.OPEN.value
+        """Counts for the header line: a kept tally, and one count on an index."""
+        total, loose, hopium = open_tally(self.db, self.owner, self.hopium_threshold)
+        due_now = (
+            self._scoped(LeadRow.select())
+            .where(
+                (LeadRow.state == State.OPEN.value)
+                & (LeadRow.step_due < self._tomorrow())
+            )
+            .count()
         )
-        counts = (
-            open_leads,
-            open_leads.where(_loose_condition()),
-            open_leads.where(LeadRow.step_due < self._tomorrow()),
-            open_leads.where(LeadRow.postponed >= self.hopium_threshold),
-        )
-        sql = "SELECT " + ", ".join(["(%s)"] * len(counts))
-        parts = [query.select(peewee.fn.COUNT(LeadRow.id)).sql() for query in counts]
-        params = [value for _, part_params in parts for value in part_params]
-        row = self.db.execute_sql(sql % tuple(text for text, _ in parts), params)
-        total, loose, due_now, hopium = (int(n) for n in row.fetchone())
         return Health(
             firm=total - loose,
             open=total,
             target=self.target,
-            due_now=due_now,
+            due_now=int(due_now),
             loose=loose,
             hopium=hopium,
         )

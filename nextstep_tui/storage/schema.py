@@ -246,10 +246,64 @@ def _v4_sqlite(db: peewee.Database) -> None:
     )
 
 
+def _loose_of(row: str) -> str:
+    return f"(NOT ({row}.step_has_time AND {row}.step_agreed AND {row}.step_advances))"
+
+
+def _v5_sqlite(db: peewee.Database) -> None:
+    # Open leads counted by owner, looseness and postponements, kept by the
+    # same transactions that change leads: the health line reads a few rows
+    # instead of counting every open lead.
+    add = (
+        "INSERT INTO lead_tally (owner, loose, postponed, n) "
+        f"SELECT NEW.owner, {_loose_of('NEW')}, NEW.postponed, 1 "
+        "WHERE NEW.state = 'open' "
+        "ON CONFLICT (owner, loose, postponed) DO UPDATE SET n = n + 1;"
+    )
+    remove = (
+        "UPDATE lead_tally SET n = n - 1 WHERE OLD.state = 'open' "
+        f"AND owner = OLD.owner AND loose = {_loose_of('OLD')} "
+        "AND postponed = OLD.postponed;"
+    )
+    for sql in (
+        """CREATE TABLE lead_tally (
+            owner TEXT NOT NULL,
+            loose INTEGER NOT NULL,
+            postponed INTEGER NOT NULL,
+            n INTEGER NOT NULL,
+            PRIMARY KEY (owner, loose, postponed)
+        ) WITHOUT ROWID""",
+        f"""INSERT INTO lead_tally (owner, loose, postponed, n)
+            SELECT owner, {_loose_of("lead")}, postponed, COUNT(*) FROM lead
+            WHERE state = 'open' GROUP BY 1, 2, 3""",
+        f"CREATE TRIGGER lead_tally_insert AFTER INSERT ON lead BEGIN {add} END",
+        f"""CREATE TRIGGER lead_tally_update AFTER UPDATE OF state, owner,
+            step_has_time, step_agreed, step_advances, postponed ON lead
+            BEGIN {remove} {add} END""",
+        f"CREATE TRIGGER lead_tally_delete AFTER DELETE ON lead BEGIN {remove} END",
+    ):
+        db.execute_sql(sql)
+
+
+def open_tally(
+    db: peewee.Database, owner: str | None, hopium_threshold: int
+) -> tuple[int, int, int]:
+    """Open leads (of ``owner``, or all): how many, how many loose, how many
+    postponed ``hopium_threshold`` times or more, from the kept tally."""
+    where, params = ("WHERE owner = ?", [owner]) if owner is not None else ("", [])
+    row = db.execute_sql(
+        "SELECT COALESCE(SUM(n), 0), COALESCE(SUM(CASE WHEN loose THEN n END), 0), "
+        "COALESCE(SUM(CASE WHEN postponed >= ? THEN n END), 0) "
+        f"FROM lead_tally {where}",
+        [hopium_threshold, *params],
+    ).fetchone()
+    return int(row[0]), int(row[1]), int(row[2])
+
+
 Migration = Callable[[peewee.Database], None]
 
 MIGRATIONS: dict[str, list[Migration]] = {
-    "sqlite": [_v1_sqlite, _v2_sqlite, _v3_sqlite, _v4_sqlite],
+    "sqlite": [_v1_sqlite, _v2_sqlite, _v3_sqlite, _v4_sqlite, _v5_sqlite],
 }
 
 LATEST = len(MIGRATIONS["sqlite"])

@@ -85,6 +85,16 @@ def check_promises(pipeline: Pipeline) -> None:
     ).fetchall()
     assert broken == []
 
+    # The kept tally of open leads agrees with counting them.
+    health = pipeline.health()
+    open_leads = list(pipeline.leads(State.OPEN))
+    assert health.open == len(open_leads)
+    assert health.loose == sum(lead.step.loose for lead in open_leads if lead.step)
+    threshold = pipeline.hopium_threshold
+    assert health.hopium == sum(
+        lead.step.postponed >= threshold for lead in open_leads if lead.step
+    )
+
     events: dict[int, list[tuple[str, dict]]] = {}
     for lead_id, kind, data in db.execute_sql(
         "SELECT lead_id, kind, data FROM event ORDER BY id"

@@ -43,6 +43,8 @@ def test_every_row_comes_in_with_its_state(imported: Pipeline) -> None:
     assert len(rows) == 8800
     assert found == expected
     assert found == {"won": 4238, "dropped": 2473, "open": 2089}
+    health = imported.health()  # the tally the import's rows kept
+    assert (health.open, health.loose, health.firm) == (2089, 2089, 0)
 
 
 def test_counts_per_creation_month_match_the_file(imported: Pipeline) -> None:
