@@ -140,7 +140,8 @@ class StepEditor(ModalScreen[StepDecision]):
         elif self.mode is EditorMode.POSTPONE and not self.context.draft:
             # The same step, later: it may be firmed up on the way.
             draft = replace(draft, when="")
-        with VerticalScroll(id="dialog"):
+        # Focus goes to the fields, which scroll into view; not to the frame.
+        with VerticalScroll(id="dialog", can_focus=False):
             yield Static(self._context_line(), id="context")
             with ContentSwitcher(initial=self._first_panel(), id="panels"):
                 yield from self._step_panel(draft)

@@ -630,8 +630,8 @@ def step_columns() -> list[Column]:
         Column("Company", ratio=3),
         Column("Next step", ratio=4),
         Column("Due", width=11, align="right"),
-        Column("Date", width=15),
-        Column("Flags", width=6),
+        Column("Date", width=16),
+        Column("Flags", width=7),
     ]
 
 
