@@ -18,6 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+CHECKED = ["nextstep_tui", "tests", "scripts", "benchmarks", "dev.py"]
 
 
 def main(argv: list[str]) -> int:
@@ -35,8 +36,8 @@ def main(argv: list[str]) -> int:
 
     install("[test]")
     for check in (
-        ["ruff", "format", "--check", "nextstep_tui", "tests", "scripts", "dev.py"],
-        ["ruff", "check", "nextstep_tui", "tests", "scripts", "dev.py"],
+        ["ruff", "format", "--check", *CHECKED],
+        ["ruff", "check", *CHECKED],
         ["mypy"],
     ):
         code = run([str(BIN / check[0]), *check[1:]])
