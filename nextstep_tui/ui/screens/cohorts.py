@@ -11,15 +11,13 @@ from textual import on, work
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.content import Content
-from textual.events import ScreenResume
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
 from nextstep_tui.core.model import CohortRow, Lead
-from nextstep_tui.core.pipeline import Pipeline
 from nextstep_tui.core.when import day_bounds, relative
-from nextstep_tui.ui.flows import HasPipeline, LeadFlows, PipelineChanged, tell_failure
+from nextstep_tui.ui.flows import LeadFlows, tell_failure
+from nextstep_tui.ui.screens.base import PipelineView
 from nextstep_tui.ui.widgets.key_line import KeyLine
 from nextstep_tui.ui.widgets.lead_list import (
     Cell,
@@ -82,7 +80,7 @@ def totals(rows: Sequence[CohortRow]) -> str:
     )
 
 
-class CohortScreen(Screen[None]):
+class CohortScreen(PipelineView):
     """One row per creation month: created, won, dropped, still open."""
 
     CSS_PATH = "cohorts.tcss"
@@ -113,12 +111,6 @@ class CohortScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self.rows: list[CohortRow] = []
-        self._resumed = False
-
-    @property
-    def pipeline(self) -> Pipeline:
-        app: HasPipeline = self.app  # type: ignore[assignment]
-        return app.pipeline
 
     @property
     def table(self) -> DataTable[Text]:
@@ -143,6 +135,9 @@ class CohortScreen(Screen[None]):
         self.table.focus()
         self.load()
 
+    def reload(self) -> None:
+        self.load()
+
     @work(thread=True, exclusive=True, group="cohorts", exit_on_error=False)
     def load(self) -> None:
         """Count every cohort again."""
@@ -155,14 +150,6 @@ class CohortScreen(Screen[None]):
 
     def on_cohort_screen_read(self, message: Read) -> None:
         self.show(message.rows)
-
-    def on_screen_resume(self, event: ScreenResume) -> None:
-        if self._resumed:
-            self.load()
-        self._resumed = True
-
-    def on_pipeline_changed(self, message: PipelineChanged) -> None:
-        self.load()
 
     def show(self, rows: list[CohortRow]) -> None:
         """Fill the table, keeping the cursor on the month it was on."""
@@ -267,7 +254,7 @@ def cohort_cells(
     return cells
 
 
-class CohortLeadsScreen(Screen[None]):
+class CohortLeadsScreen(PipelineView):
     """The unclosed leads of one creation month; act on them right here."""
 
     CSS_PATH = "cohorts.tcss"
@@ -293,12 +280,6 @@ class CohortLeadsScreen(Screen[None]):
         self.month = month
         self.flows = LeadFlows(self)
         self.row: CohortRow | None = None
-        self._resumed = False
-
-    @property
-    def pipeline(self) -> Pipeline:
-        app: HasPipeline = self.app  # type: ignore[assignment]
-        return app.pipeline
 
     @property
     def lead_list(self) -> LeadList:
@@ -342,14 +323,6 @@ class CohortLeadsScreen(Screen[None]):
         self.row = message.row
         title = cohort_summary(message.row, self.month)
         self.query_one("#cohort-title", Static).update(Content(title))
-
-    def on_pipeline_changed(self, message: PipelineChanged) -> None:
-        self.reload()
-
-    def on_screen_resume(self, event: ScreenResume) -> None:
-        if self._resumed:
-            self.reload()
-        self._resumed = True
 
     @on(LeadList.Selected)
     def open_selected(self, message: LeadList.Selected) -> None:

@@ -12,9 +12,8 @@ from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.events import ScreenResume
 from textual.message import Message
-from textual.screen import ModalScreen, Screen
+from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static, TextArea
 
 from nextstep_tui.core.errors import Conflict, InvalidInput
@@ -27,17 +26,16 @@ from nextstep_tui.core.model import (
     LeadFields,
     State,
 )
-from nextstep_tui.core.pipeline import Pipeline
 from nextstep_tui.core.text import clean_line, clean_text, parse_money, strip_controls
 from nextstep_tui.core.when import local_label, relative
 from nextstep_tui.ui.flows import (
     EDITED,
-    HasPipeline,
     LeadFlows,
     PipelineChanged,
     tell_failure,
 )
 from nextstep_tui.ui.forms import attribute_states
+from nextstep_tui.ui.screens.base import PipelineView
 from nextstep_tui.ui.screens.cohorts import age_label
 from nextstep_tui.ui.widgets.key_line import KeyLine
 
@@ -393,7 +391,7 @@ class LeadView:
     notes: list[HistoryEvent]
 
 
-class LeadScreen(Screen[None]):
+class LeadScreen(PipelineView):
     """A lead's facts, step, talking points and history; act on it from here."""
 
     CSS_PATH = "lead.tcss"
@@ -436,12 +434,6 @@ class LeadScreen(Screen[None]):
         self.lead_id = lead_id
         self.flows = LeadFlows(self)
         self.view: LeadView | None = None
-        self._resumed = False
-
-    @property
-    def pipeline(self) -> Pipeline:
-        app: HasPipeline = self.app  # type: ignore[assignment]
-        return app.pipeline
 
     @property
     def lead(self) -> Lead | None:
@@ -469,6 +461,9 @@ class LeadScreen(Screen[None]):
 
     # -- reading ---------------------------------------------------------------
 
+    def reload(self) -> None:
+        self.load()
+
     @work(thread=True, exclusive=True, group="lead-read", exit_on_error=False)
     def load(self) -> None:
         """Read the lead, its history and its talking points."""
@@ -489,14 +484,6 @@ class LeadScreen(Screen[None]):
         self.view = message.view
         await self.show(message.view)
         self.refresh_bindings()
-
-    def on_pipeline_changed(self, message: PipelineChanged) -> None:
-        self.load()
-
-    def on_screen_resume(self, event: ScreenResume) -> None:
-        if self._resumed:
-            self.load()
-        self._resumed = True
 
     # -- showing ---------------------------------------------------------------
 

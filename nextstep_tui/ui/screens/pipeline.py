@@ -9,14 +9,12 @@ from textual import on, work
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.content import Content
-from textual.events import ScreenResume
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Input, Static
 
 from nextstep_tui.core.model import Health, Lead, ListView
-from nextstep_tui.core.pipeline import Pipeline
-from nextstep_tui.ui.flows import HasPipeline, LeadFlows, PipelineChanged, tell_failure
+from nextstep_tui.ui.flows import LeadFlows, tell_failure
+from nextstep_tui.ui.screens.base import PipelineView
 from nextstep_tui.ui.widgets.health import HealthLine
 from nextstep_tui.ui.widgets.key_line import KeyLine
 from nextstep_tui.ui.widgets.lead_list import (
@@ -88,7 +86,7 @@ class SectionBar(Static):
         self.update(Content.assemble(*parts))
 
 
-class PipelineScreen(Screen[None]):
+class PipelineScreen(PipelineView):
     """Open leads in five sections; every lead action starts from here."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -133,12 +131,6 @@ class PipelineScreen(Screen[None]):
         self.section = ListView.NOW
         self.filter_text = ""
         self._counts: dict[ListView, int] | None = None
-        self._resumed = False
-
-    @property
-    def pipeline(self) -> Pipeline:
-        app: HasPipeline = self.app  # type: ignore[assignment]
-        return app.pipeline
 
     @property
     def lead_list(self) -> LeadList:
@@ -193,14 +185,6 @@ class PipelineScreen(Screen[None]):
         self.query_one("#health", HealthLine).show(message.health)
         self._counts = section_counts(message.health)
         self.query_one("#sections", SectionBar).show(self.section, self._counts)
-
-    def on_pipeline_changed(self, message: PipelineChanged) -> None:
-        self.reload()
-
-    def on_screen_resume(self, event: ScreenResume) -> None:
-        if self._resumed:
-            self.reload()
-        self._resumed = True
 
     @on(LeadList.Highlighted)
     def show_summary(self, message: LeadList.Highlighted) -> None:

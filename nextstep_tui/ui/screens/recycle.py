@@ -10,15 +10,13 @@ from textual import on, work
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.content import Content
-from textual.events import ScreenResume
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Static
 
 from nextstep_tui.core.model import Lead
-from nextstep_tui.core.pipeline import Pipeline
 from nextstep_tui.core.when import day_bounds
-from nextstep_tui.ui.flows import HasPipeline, LeadFlows, PipelineChanged, tell_failure
+from nextstep_tui.ui.flows import LeadFlows, tell_failure
+from nextstep_tui.ui.screens.base import PipelineView
 from nextstep_tui.ui.screens.cohorts import age_label
 from nextstep_tui.ui.widgets.key_line import KeyLine
 from nextstep_tui.ui.widgets.lead_list import (
@@ -99,7 +97,7 @@ def recycle_cells(
     return cells
 
 
-class RecycleScreen(Screen[None]):
+class RecycleScreen(PipelineView):
     """Dropped leads with their reason and recycle day; Enter brings one back."""
 
     CSS_PATH = "recycle.tcss"
@@ -123,12 +121,6 @@ class RecycleScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self.flows = LeadFlows(self)
-        self._resumed = False
-
-    @property
-    def pipeline(self) -> Pipeline:
-        app: HasPipeline = self.app  # type: ignore[assignment]
-        return app.pipeline
 
     @property
     def lead_list(self) -> LeadList:
@@ -180,14 +172,6 @@ class RecycleScreen(Screen[None]):
         if lead is not None:
             text = " ".join(lead.drop_note.split()) if lead.drop_note else "(no note)"
         self.query_one("#recycle-note", Static).update(Content(text))
-
-    def on_pipeline_changed(self, message: PipelineChanged) -> None:
-        self.reload()
-
-    def on_screen_resume(self, event: ScreenResume) -> None:
-        if self._resumed:
-            self.reload()
-        self._resumed = True
 
     @on(LeadList.Selected)
     def recycle_selected(self, message: LeadList.Selected) -> None:
