@@ -212,13 +212,16 @@ def run_add(args: argparse.Namespace, settings: Settings) -> int:
     )
     pipeline = open_pipeline(settings)
     lead_id = pipeline.add_lead(fields, _step(args, pipeline))
-    print(lead_id)
+    print(lead_id)  # the id alone, for scripts
+    _warn_if_loose(pipeline, lead_id)
     return 0
 
 
 def run_done(args: argparse.Namespace, settings: Settings) -> int:
     pipeline = open_pipeline(settings, create=False)
     pipeline.complete_step(args.id, _step(args, pipeline), outcome=args.outcome)
+    print("Next step: " + _line(pipeline.get(args.id), pipeline))
+    _warn_if_loose(pipeline, args.id)
     return 0
 
 
@@ -243,23 +246,41 @@ def run_drop(args: argparse.Namespace, settings: Settings) -> int:
         parse_day(args.recycle, pipeline.now(), pipeline.zone) if args.recycle else None
     )
     pipeline.drop(args.id, reason, note=args.note, recycle_on=day)
+    back = f"; it comes back on {day.isoformat()}" if day else ""
+    print(f"Dropped #{args.id} ({reason.label}){back}.")
     return 0
 
 
 def run_recycle(args: argparse.Namespace, settings: Settings) -> int:
     pipeline = open_pipeline(settings, create=False)
     pipeline.recycle(args.id, _step(args, pipeline))
+    print("Back in the pipeline: " + _line(pipeline.get(args.id), pipeline))
+    _warn_if_loose(pipeline, args.id)
     return 0
 
 
 def run_win(args: argparse.Namespace, settings: Settings) -> int:
     open_pipeline(settings, create=False).win(args.id, note=args.note)
+    print(f"Won #{args.id}.")
     return 0
 
 
 def run_note(args: argparse.Namespace, settings: Settings) -> int:
     open_pipeline(settings, create=False).add_note(args.id, args.text)
+    print(f"Talking point added to #{args.id}.")
     return 0
+
+
+def _warn_if_loose(pipeline: Pipeline, lead_id: int) -> None:
+    """Say on stderr what a loose step lacks: firm it up, or drop the lead."""
+    step = pipeline.get(lead_id).step
+    if step is not None and step.loose:
+        lacks = ", ".join(step.missing)
+        print(
+            f"nextstep: the step is loose (lacks: {lacks}); firm it up with the "
+            "buyer, or drop the lead.",
+            file=sys.stderr,
+        )
 
 
 def run_list(args: argparse.Namespace, settings: Settings) -> int:

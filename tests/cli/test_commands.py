@@ -92,9 +92,11 @@ def test_done_postpone_drop_recycle_win(
     db: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     lead_id = add(capsys)
-    assert (
-        run(capsys, "done", str(lead_id), "--step", "Proposal", "--due", "+2d")[0] == 0
+    code, out, err = run(
+        capsys, "done", str(lead_id), "--step", "Proposal", "--due", "+2d"
     )
+    assert code == 0 and out.startswith("Next step: ") and "Proposal" in out
+    assert "loose (lacks: scheduled, agreed, advances)" in err
     code, out, _ = run(capsys, "postpone", str(lead_id), "+3d")
     assert code == 0 and "once" in out
     assert (
@@ -124,6 +126,23 @@ def test_done_postpone_drop_recycle_win(
         "step_set",
         "won",
     ]
+
+
+def test_each_change_is_confirmed_in_one_line(
+    db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lead_id = add(capsys, "Acme", "--agreed", "--advances")
+    _, out, _ = run(capsys, "note", str(lead_id), "Budget is signed")
+    assert out == f"Talking point added to #{lead_id}.\n"
+    _, out, _ = run(capsys, "drop", str(lead_id), "--reason", "timing")
+    assert out == f"Dropped #{lead_id} (timing).\n"
+    _, out, err = run(
+        capsys, "recycle", str(lead_id), "--step", "Call", "--due", "mon 10:00",
+        "--agreed", "--advances",
+    )  # fmt: skip
+    assert out.startswith("Back in the pipeline: ") and err == ""
+    _, out, _ = run(capsys, "win", str(lead_id))
+    assert out == f"Won #{lead_id}.\n"
 
 
 def test_errors_go_to_stderr_and_change_nothing(
