@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from nextstep_tui.core.errors import InvalidInput
 
@@ -27,8 +28,16 @@ def clean_text(text: str, what: str, limit: int, required: bool = True) -> str:
     return _checked(text, what, limit, required)
 
 
+def shows_something(text: str) -> bool:
+    """False for text that prints as nothing: spaces, zero-width marks."""
+    return any(
+        not char.isspace() and unicodedata.category(char) not in ("Cf", "Zs")
+        for char in text
+    )
+
+
 def _checked(text: str, what: str, limit: int, required: bool) -> str:
-    if required and not text:
+    if required and not shows_something(text):
         raise InvalidInput(f"{what} cannot be empty.")
     if len(text) > limit:
         raise InvalidInput(

@@ -184,7 +184,9 @@ def text_search(db: peewee.Database, text: str) -> peewee.SQL | None:
 
 
 # Whitespace as SQLite's trim() must strip it: spaces, tabs, line ends.
-_BLANKS = "char(32, 9, 10, 11, 12, 13)"
+# Also the no-break, zero-width and ideographic spaces and the byte-order
+# mark, which print as nothing.
+_BLANKS = "char(32, 9, 10, 11, 12, 13, 160, 8203, 8204, 8205, 8239, 8288, 12288, 65279)"
 
 # The lead's rules again, as triggers: CHECK constraints miss a tab-only
 # action and a text in an instant's column, and a connection may switch them
@@ -223,16 +225,58 @@ LEAD_RULES = (
 )
 
 
-def _v4_sqlite(db: peewee.Database) -> None:
+# Instants from year 1 to year 9999: what a date can show.
+_INSTANT_RANGE = "BETWEEN -62135596800 AND 253402300799"
+
+# Rules added in version 6. SQLite's REPLACE deletes the row in its way
+# without firing delete triggers, so a lead is never replaced, its id never
+# changes, and its external id never takes another lead's.
+INSERT_RULES = (
+    (
+        "leads_are_never_replaced",
+        """EXISTS (SELECT 1 FROM lead WHERE id = NEW.id)
+           OR (NEW.external_id IS NOT NULL
+               AND EXISTS (SELECT 1 FROM lead WHERE external_id = NEW.external_id))""",
+    ),
+)
+UPDATE_RULES = (
+    ("lead_ids_never_change", "NEW.id <> OLD.id"),
+    (
+        "leads_are_never_replaced",
+        """NEW.external_id IS NOT NULL AND NEW.external_id IS NOT OLD.external_id
+           AND EXISTS (SELECT 1 FROM lead
+                       WHERE external_id = NEW.external_id AND id <> OLD.id)""",
+    ),
+)
+RANGE_RULES = (
+    (
+        "instants_are_in_range",
+        f"""NEW.created_at NOT {_INSTANT_RANGE}
+            OR coalesce(NEW.step_due, 0) NOT {_INSTANT_RANGE}
+            OR coalesce(NEW.closed_at, 0) NOT {_INSTANT_RANGE}
+            OR coalesce(NEW.recycle_on, 0) NOT {_INSTANT_RANGE}""",
+    ),
+)
+
+
+def _rule_triggers(db: peewee.Database, extra: bool) -> None:
+    """The BEFORE INSERT and UPDATE triggers that check the lead's rules."""
     for when in ("INSERT", "UPDATE"):
+        rules = LEAD_RULES
+        if extra:
+            own = INSERT_RULES if when == "INSERT" else UPDATE_RULES
+            rules = (*rules, *RANGE_RULES, *own)
         checks = " ".join(
-            f"SELECT RAISE(ABORT, '{name}') WHERE {broken};"
-            for name, broken in LEAD_RULES
+            f"SELECT RAISE(ABORT, '{name}') WHERE {broken};" for name, broken in rules
         )
         db.execute_sql(
             f"CREATE TRIGGER lead_rules_{when.lower()} BEFORE {when} ON lead "
             f"BEGIN {checks} END"
         )
+
+
+def _v4_sqlite(db: peewee.Database) -> None:
+    _rule_triggers(db, extra=False)
     # History refers to leads, so leads are never deleted (they are dropped),
     # even by a connection with foreign keys off; events need their lead.
     db.execute_sql(
@@ -300,10 +344,25 @@ def open_tally(
     return int(row[0]), int(row[1]), int(row[2])
 
 
+def _v6_sqlite(db: peewee.Database) -> None:
+    # The rules again, with replacing, id changes, out-of-range instants and
+    # invisible blanks refused too.
+    db.execute_sql("DROP TRIGGER lead_rules_insert")
+    db.execute_sql("DROP TRIGGER lead_rules_update")
+    _rule_triggers(db, extra=True)
+
+
 Migration = Callable[[peewee.Database], None]
 
 MIGRATIONS: dict[str, list[Migration]] = {
-    "sqlite": [_v1_sqlite, _v2_sqlite, _v3_sqlite, _v4_sqlite, _v5_sqlite],
+    "sqlite": [
+        _v1_sqlite,
+        _v2_sqlite,
+        _v3_sqlite,
+        _v4_sqlite,
+        _v5_sqlite,
+        _v6_sqlite,
+    ],
 }
 
 LATEST = len(MIGRATIONS["sqlite"])

@@ -73,3 +73,12 @@ def test_clean_line_trims_and_refuses_blank_required_text() -> None:
     assert clean_line("  Acme  ", "Name", 40) == "Acme"
     with pytest.raises(InvalidInput):
         clean_line("   ", "Name", 40)
+
+
+@pytest.mark.parametrize(
+    "blank", ["\u200b", "\u00a0 ", "\ufeff", "\u3000", "\u2060\u200d"]
+)
+def test_text_that_prints_as_nothing_is_empty(blank: str) -> None:
+    with pytest.raises(InvalidInput, match="cannot be empty"):
+        clean_line(blank, "Name", 40)
+    assert clean_line("Zoë\u200d", "Name", 40)  # a visible letter is enough

@@ -105,6 +105,46 @@ def test_raw_sql_cannot_slip_a_useless_step_or_a_text_instant(
     assert lead.step is not None and lead.step.action == "Demo to the CFO"
 
 
+@pytest.mark.parametrize(
+    ("sql", "rule"),
+    [
+        (
+            "INSERT OR REPLACE INTO lead (id, name, owner, created_at, state, "
+            "step_action, step_due) VALUES (1, 'Other', 'x', 0, 'open', 'Call', 5)",
+            "leads_are_never_replaced",
+        ),
+        ("UPDATE OR REPLACE lead SET id = 1 WHERE id = 2", "lead_ids_never_change"),
+        (
+            "UPDATE OR REPLACE lead SET external_id = 'A-1' WHERE id = 2",
+            "leads_are_never_replaced",
+        ),
+        (
+            "UPDATE lead SET step_due = 9223372036854775807 WHERE id = 2",
+            "instants_are_in_range",
+        ),
+        (
+            "UPDATE lead SET created_at = -99999999999999 WHERE id = 2",
+            "instants_are_in_range",
+        ),
+        (
+            "UPDATE lead SET step_action = char(160) WHERE id = 2",
+            "open_lead_has_a_step",
+        ),
+        ("UPDATE lead SET name = char(8203) WHERE id = 2", "lead_has_a_name"),
+    ],
+)
+def test_raw_sql_cannot_replace_a_lead_or_break_its_instants(
+    pipeline: Pipeline, db_path: Path, sql: str, rule: str
+) -> None:
+    first = pipeline.add_lead(fields("First", external_id="A-1"), step())
+    second = pipeline.add_lead(fields("Second"), step())
+    connection = sqlite3.connect(db_path, isolation_level=None)  # keys off
+    with pytest.raises(sqlite3.IntegrityError, match=rule):
+        connection.execute(sql)
+    assert [pipeline.get(first).name, pipeline.get(second).name] == ["First", "Second"]
+    assert pipeline.health().open == 2
+
+
 def test_raw_sql_cannot_delete_a_lead_even_with_foreign_keys_off(
     pipeline: Pipeline, db_path: Path
 ) -> None:
