@@ -46,6 +46,19 @@ def open_database(target: str, create: bool = True) -> peewee.Database:
     return db
 
 
+def database_file(target: str) -> Path | None:
+    """The SQLite file ``target`` names, or None for a server's URL."""
+    if "://" in target and not target.startswith("sqlite:"):
+        return None
+    return _sqlite_path(target)
+
+
+def remove_database(path: Path) -> None:
+    """Delete a SQLite file and its side files (only for one made by mistake)."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
 def _sqlite_path(target: str) -> Path:
     if target.startswith("sqlite:///"):
         target = target.removeprefix("sqlite://")

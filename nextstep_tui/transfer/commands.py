@@ -18,6 +18,7 @@ from nextstep_tui.config import Settings, load_settings
 from nextstep_tui.core.errors import InvalidInput
 from nextstep_tui.core.model import State
 from nextstep_tui.core.pipeline import Pipeline, open_pipeline
+from nextstep_tui.storage.database import database_file, remove_database
 from nextstep_tui.transfer.fields import FIELDS
 
 if TYPE_CHECKING:
@@ -158,12 +159,18 @@ def run_import(args: argparse.Namespace, settings: Settings) -> int:
         encoding=args.encoding,
         decimal_mark=args.decimal_mark,
     )
+    # A dry run, or an import that fails, leaves no new database behind.
+    new_file = database_file(settings.database)
+    if new_file is not None and new_file.exists():
+        new_file = None
     pipeline = open_pipeline(settings)
     progress = _ProgressLine(sys.stderr) if sys.stderr.isatty() else None
+    kept = False
     try:
         result = import_csv(
             pipeline, args.file, options, dry_run=args.dry_run, progress=progress
         )
+        kept = not args.dry_run
     except BadRow as error:
         raise InvalidInput(
             f"{args.file.name}, line {error.line}: {error.reason} Nothing was imported."
@@ -171,6 +178,9 @@ def run_import(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         if progress is not None:
             progress.clear()
+        if new_file is not None and not kept:
+            pipeline.db.close()
+            remove_database(new_file)
 
     import_day = pipeline.now().in_timezone(pipeline.zone).date().isoformat()
     for line in summary(result, import_day):

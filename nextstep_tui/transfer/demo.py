@@ -25,7 +25,7 @@ from nextstep_tui.core.errors import InvalidInput
 from nextstep_tui.core.model import Health, State, StepInput
 from nextstep_tui.core.pipeline import Clock, Pipeline
 from nextstep_tui.core.when import When
-from nextstep_tui.storage.database import open_database
+from nextstep_tui.storage.database import open_database, remove_database
 from nextstep_tui.transfer.csv_import import ImportOptions, ImportResult, import_csv
 
 SAMPLE_FILE = "sales_pipeline.csv"
@@ -78,7 +78,7 @@ def build_demo(
     """Build a fresh demo database at ``path`` from the bundled sample."""
     path = (path or default_path()).expanduser()
     _check_scratch(path, own_database)
-    _remove(path)
+    remove_database(path)
 
     db = open_database(str(path))
     db.execute_sql("INSERT INTO meta (key, value) VALUES (?, ?)", (_MARK, "sample"))
@@ -183,8 +183,3 @@ def _is_demo(path: Path) -> bool:
     except sqlite3.Error:
         return False
     return row is not None
-
-
-def _remove(path: Path) -> None:
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)

@@ -52,7 +52,7 @@ def test_dry_run_shows_the_plan_and_writes_nothing(
         "Leads would be created: 8,800 (2,089 open, 4,238 won, 2,473 dropped)." in out
     )
     assert out.rstrip().endswith("Dry run: nothing was written.")
-    assert lead_count(capsys) == 0
+    assert not db.exists()  # not even an empty database
 
 
 def test_import_then_reimport_says_nothing_changed(
@@ -99,7 +99,7 @@ def test_a_bad_row_names_file_and_line(
         "nextstep: bad_row.csv, line 4: column 'Created': '2017-02-30' is not a date "
         "that exists. Nothing was imported.\n"
     )
-    assert lead_count(capsys) == 0
+    assert not db.exists()
 
 
 def test_map_and_stage_options(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -213,3 +213,23 @@ def test_amounts_that_read_both_ways_stop_with_the_question(
     code, out, _ = run(capsys, "import", str(path), "--decimal-comma")
     assert code == 0
     assert "Amounts: decimal comma (as asked)." in out
+
+
+def test_a_dry_run_or_a_failed_import_leaves_no_new_database(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    good = tmp_path / "good.csv"
+    good.write_text("Name\nAcme\n", encoding="utf-8")
+    bad = tmp_path / "bad.csv"
+    bad.write_text('Name\n"Acme\n', encoding="utf-8")  # a quote never closed
+    target = tmp_path / "new.db"
+
+    assert main(["--db", str(target), "import", str(good), "--dry-run"]) == 0
+    assert main(["--db", str(target), "import", str(bad)]) != 0
+    assert not target.exists()
+    assert not list(tmp_path.glob("new.db*"))
+
+    assert main(["--db", str(target), "import", str(good)]) == 0
+    assert target.exists()
+    assert main(["--db", str(target), "import", str(bad)]) != 0
+    assert target.exists()  # an existing database is never removed
