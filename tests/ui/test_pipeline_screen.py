@@ -333,6 +333,20 @@ async def test_the_filter_narrows_live_and_escape_clears_it(
         assert len(shown_names(app)) == 5
 
 
+async def test_a_filter_that_matches_nothing_says_so(
+    make_app: AppMaker, seeded: Seeded
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("5", "slash", *"zzz")
+        await settle(pilot)
+        assert "No lead here matches 'zzz'." in row_text(lead_list(app), 1)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert lead_list(app).total == 5
+
+
 @pytest.mark.parametrize("width", [80, 130])
 async def test_markup_and_wide_names_show_literally(
     make_app: AppMaker, pipeline: Pipeline, width: int

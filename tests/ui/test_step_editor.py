@@ -182,6 +182,9 @@ async def test_postponing_counts_and_offers_dropping_at_the_threshold(
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert pipeline.get(seeded.globex).step.postponed == 1  # type: ignore[union-attr]
+        # The cursor stayed on Globex, and the line under the list says it anew.
+        summary = str(app.screen.query_one("#summary", Static).render())
+        assert "Globex" in summary and "postponed once" in summary
 
         await pilot.press("4")  # Hopium: Hooli, postponed three times
         await settle(pilot)

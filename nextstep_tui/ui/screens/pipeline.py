@@ -162,6 +162,16 @@ class PipelineScreen(PipelineView):
         self.read_health()
         self.set_interval(REFRESH_SECONDS, self.reload)
 
+    def _show_source(self) -> None:
+        """Show the section and filter chosen, and what to say when it is empty."""
+        self.lead_list.empty_text = self._empty_text()
+        self.lead_list.set_source(self._source())
+
+    def _empty_text(self) -> str:
+        if self.filter_text.strip():
+            return f"No lead here matches {self.filter_text.strip()!r}."
+        return EMPTY[self.section]
+
     def _source(self) -> LeadSource:
         return LeadSource.of(self.pipeline.listing(self.section, self.filter_text))
 
@@ -201,8 +211,7 @@ class PipelineScreen(PipelineView):
     def action_section(self, name: str) -> None:
         self.section = ListView(name)
         self.query_one("#sections", SectionBar).show(self.section, self._counts)
-        self.lead_list.empty_text = EMPTY[self.section]
-        self.lead_list.set_source(self._source())
+        self._show_source()
 
     def action_filter(self) -> None:
         box = self.query_one("#filter", Input)
@@ -212,7 +221,7 @@ class PipelineScreen(PipelineView):
     @on(Input.Changed, "#filter")
     def narrow(self, event: Input.Changed) -> None:
         self.filter_text = event.value
-        self.lead_list.set_source(self._source())
+        self._show_source()
 
     @on(Input.Submitted, "#filter")
     def keep_filter(self, event: Input.Submitted) -> None:

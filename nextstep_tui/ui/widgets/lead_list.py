@@ -406,6 +406,9 @@ class LeadList(Widget, can_focus=True):
             self._pages.popitem(last=False)
         self.refresh()
         self._request_shown_pages()
+        if message.reset:
+            # The lead under the cursor may be the same one, changed: say so.
+            self._highlighted = -1
         self._announce()
         if message.reset:
             self.post_message(self.Reloaded(self, self._total))
