@@ -487,13 +487,14 @@ def parse_flag(text: str) -> bool:
 # What a spreadsheet runs as a formula: = + - @ and a leading tab or CR.
 # Apostrophes before them count too, so that unguarding undoes guarding exactly.
 _FORMULA = re.compile(r"'*[=+\-@\t\r]")
-# Digits, spaces and + - . ( ) / can call no function: phone numbers stay as typed.
-_ARITHMETIC = re.compile(r"[0-9 +\-.()/]*")
+# A phone number: a + only at its start, then digits, spaces and - . ( ) /.
+# It calls no function, so it stays as typed; '-2+3', arithmetic, does not.
+_PHONE = re.compile(r"\+[0-9][0-9 \-.()/]*")
 
 
 def guard_formula(text: str) -> str:
     """Text a spreadsheet shows as typed and does not run: an apostrophe first."""
-    if _FORMULA.match(text) and not _ARITHMETIC.fullmatch(text):
+    if _FORMULA.match(text) and not _PHONE.fullmatch(text):
         return "'" + text
     return text
 

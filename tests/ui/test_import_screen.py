@@ -120,6 +120,7 @@ async def test_a_bad_row_names_its_line_and_changes_nothing(
         await settle(pilot)
         assert "bad_row.csv, line" in report(app)
         assert "Nothing was imported" in report(app)
+        assert not app.screen.query_one("#progress", ProgressBar).display
         assert pipeline.count(ListView.ALL) == before
 
 

@@ -214,6 +214,7 @@ class ImportScreen(Screen[None]):
         self.running = False
         self._show(message.lines)
         if not message.ok:
+            self.query_one("#progress").display = False  # nothing went in
             self.app.notify(message.lines[0], severity="error", markup=False)
         elif not message.dry_run:
             # The outcome is the account's last lines: show them first.
