@@ -6,7 +6,8 @@ from textual.events import ScreenResume
 from textual.screen import Screen
 
 from nextstep_tui.core.pipeline import Pipeline
-from nextstep_tui.ui.flows import HasPipeline, PipelineChanged
+from nextstep_tui.ui.flows import HasPipeline, LeadFlows, PipelineChanged
+from nextstep_tui.ui.widgets.lead_list import LeadList
 
 
 class PipelineView(Screen[None]):
@@ -36,3 +37,31 @@ class PipelineView(Screen[None]):
         if self._shown_once:
             self.reload()
         self._shown_once = True
+
+
+class LeadListView(PipelineView):
+    """A pipeline screen around a list of open leads: its keys act on the
+    highlighted one (the screen binds the keys it offers)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.flows = LeadFlows(self)
+
+    @property
+    def lead_list(self) -> LeadList:
+        return self.query_one(LeadList)
+
+    def action_open(self) -> None:
+        self.flows.open(self.lead_list.lead_id)
+
+    def action_done(self) -> None:
+        self.flows.done(self.lead_list.lead_id)
+
+    def action_postpone(self) -> None:
+        self.flows.postpone(self.lead_list.lead_id)
+
+    def action_drop(self) -> None:
+        self.flows.drop(self.lead_list.lead_id)
+
+    def action_win(self) -> None:
+        self.flows.win(self.lead_list.lead_id)

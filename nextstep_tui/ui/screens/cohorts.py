@@ -16,8 +16,8 @@ from textual.widgets import DataTable, Static
 
 from nextstep_tui.core.model import CohortRow, Lead
 from nextstep_tui.core.when import day_bounds, relative
-from nextstep_tui.ui.flows import LeadFlows, tell_failure
-from nextstep_tui.ui.screens.base import PipelineView
+from nextstep_tui.ui.flows import tell_failure
+from nextstep_tui.ui.screens.base import LeadListView, PipelineView
 from nextstep_tui.ui.widgets.key_line import KeyLine
 from nextstep_tui.ui.widgets.lead_list import (
     Cell,
@@ -254,7 +254,7 @@ def cohort_cells(
     return cells
 
 
-class CohortLeadsScreen(PipelineView):
+class CohortLeadsScreen(LeadListView):
     """The unclosed leads of one creation month; act on them right here."""
 
     CSS_PATH = "cohorts.tcss"
@@ -278,12 +278,7 @@ class CohortLeadsScreen(PipelineView):
     def __init__(self, month: str) -> None:
         super().__init__()
         self.month = month
-        self.flows = LeadFlows(self)
         self.row: CohortRow | None = None
-
-    @property
-    def lead_list(self) -> LeadList:
-        return self.query_one("#cohort-leads", LeadList)
 
     def compose(self) -> ComposeResult:
         pipeline = self.pipeline
@@ -327,21 +322,6 @@ class CohortLeadsScreen(PipelineView):
     @on(LeadList.Selected)
     def open_selected(self, message: LeadList.Selected) -> None:
         self.flows.open(message.lead_id)
-
-    def action_open(self) -> None:
-        self.flows.open(self.lead_list.lead_id)
-
-    def action_done(self) -> None:
-        self.flows.done(self.lead_list.lead_id)
-
-    def action_postpone(self) -> None:
-        self.flows.postpone(self.lead_list.lead_id)
-
-    def action_drop(self) -> None:
-        self.flows.drop(self.lead_list.lead_id)
-
-    def action_win(self) -> None:
-        self.flows.win(self.lead_list.lead_id)
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -13,8 +13,8 @@ from textual.message import Message
 from textual.widgets import Input, Static
 
 from nextstep_tui.core.model import Health, Lead, ListView
-from nextstep_tui.ui.flows import LeadFlows, tell_failure
-from nextstep_tui.ui.screens.base import PipelineView
+from nextstep_tui.ui.flows import tell_failure
+from nextstep_tui.ui.screens.base import LeadListView
 from nextstep_tui.ui.widgets.health import HealthLine
 from nextstep_tui.ui.widgets.key_line import KeyLine
 from nextstep_tui.ui.widgets.lead_list import (
@@ -86,7 +86,7 @@ class SectionBar(Static):
         self.update(Content.assemble(*parts))
 
 
-class PipelineScreen(PipelineView):
+class PipelineScreen(LeadListView):
     """Open leads in five sections; every lead action starts from here."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -127,14 +127,9 @@ class PipelineScreen(PipelineView):
 
     def __init__(self) -> None:
         super().__init__()
-        self.flows = LeadFlows(self)
         self.section = ListView.NOW
         self.filter_text = ""
         self._counts: dict[ListView, int] | None = None
-
-    @property
-    def lead_list(self) -> LeadList:
-        return self.query_one("#leads", LeadList)
 
     def compose(self) -> ComposeResult:
         pipeline = self.pipeline
@@ -244,21 +239,6 @@ class PipelineScreen(PipelineView):
 
     def action_add(self) -> None:
         self.flows.add()
-
-    def action_done(self) -> None:
-        self.flows.done(self.lead_list.lead_id)
-
-    def action_postpone(self) -> None:
-        self.flows.postpone(self.lead_list.lead_id)
-
-    def action_drop(self) -> None:
-        self.flows.drop(self.lead_list.lead_id)
-
-    def action_win(self) -> None:
-        self.flows.win(self.lead_list.lead_id)
-
-    def action_open(self) -> None:
-        self.flows.open(self.lead_list.lead_id)
 
     def action_cohorts(self) -> None:
         from nextstep_tui.ui.screens.cohorts import CohortScreen
