@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import Any, TextIO
 
 import pendulum
@@ -171,6 +173,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("id", type=int)
     sub.add_argument("text")
 
+    sub = command("backup", "copy the database to a new file, while in use", run_backup)
+    sub.add_argument("file", type=Path, metavar="FILE", help="the new file")
+
+    command(
+        "doctor", "what support needs: database, rights, zone, terminal", run_doctor
+    )
+
     from nextstep_tui.transfer.commands import register
 
     register(commands, command)
@@ -281,6 +290,50 @@ def _warn_if_loose(pipeline: Pipeline, lead_id: int) -> None:
             "buyer, or drop the lead.",
             file=sys.stderr,
         )
+
+
+def run_backup(args: argparse.Namespace, settings: Settings) -> int:
+    from nextstep_tui.storage.upkeep import backup
+
+    pipeline = open_pipeline(settings, create=False)
+    copy = backup(pipeline.db, args.file)
+    print(f"Backed up to {copy}.")
+    return 0
+
+
+def run_doctor(args: argparse.Namespace, settings: Settings) -> int:
+    """Each fact on a line, and a warning under the ones that need one."""
+    from nextstep_tui.storage.database import database_file
+    from nextstep_tui.storage.upkeep import diagnose
+
+    pipeline = open_pipeline(settings, create=False)
+    path = database_file(settings.database)
+    facts = [("database", settings.database, "")]
+    facts += diagnose(pipeline.db, path)
+    facts += [
+        ("rep", settings.rep, ""),
+        ("zone", settings.zone, ""),
+        ("terminal", os.environ.get("TERM", "(none)"), ""),
+        ("colour", _colour_system(), ""),
+    ]
+    warned = 0
+    for name, value, warning in facts:
+        print(f"{name + ':':<13}{_safe(value)}")
+        if warning:
+            warned += 1
+            print(f"{'':<13}warning: {warning}")
+    return 1 if warned else 0
+
+
+def _colour_system() -> str:
+    if os.environ.get("NO_COLOR"):
+        return "none (NO_COLOR is set)"
+    if os.environ.get("COLORTERM") in ("truecolor", "24bit"):
+        return "truecolor"
+    term = os.environ.get("TERM", "")
+    if "256color" in term:
+        return "256 colours"
+    return "16 colours" if term and term != "dumb" else "none"
 
 
 def run_list(args: argparse.Namespace, settings: Settings) -> int:
