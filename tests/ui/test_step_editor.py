@@ -311,6 +311,19 @@ async def test_escape_and_q_leave_the_editor_open_and_write_nothing(
         assert pipeline.get(seeded.acme).version == version
 
 
+async def test_escape_in_the_postpone_editor_says_what_to_decide(
+    make_app: AppMaker, pipeline: Pipeline, seeded: Seeded
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_on(pilot, "2", 0, "p")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, StepEditor)
+        assert any("A postponement is decided here" in told for told in app.told)
+        assert pipeline.get(seeded.globex).step.postponed == 0  # type: ignore[union-attr]
+
+
 async def test_keys_do_not_reach_the_screen_behind(
     make_app: AppMaker, pipeline: Pipeline, seeded: Seeded
 ) -> None:

@@ -420,6 +420,12 @@ class StepEditor(ModalScreen[StepDecision]):
                 "Save a next step to recycle the lead, or choose 'Keep it dropped'.",
                 markup=False,
             )
+        elif self.mode is EditorMode.POSTPONE:
+            self.notify(
+                "A postponement is decided here: give the step its new time, "
+                "or drop the lead, or mark it won.",
+                markup=False,
+            )
         else:
             self.notify(
                 "Every open lead needs a next step: save one, drop the lead or "
