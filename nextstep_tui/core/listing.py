@@ -15,6 +15,7 @@ middle counts its way there with an offset.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
 import peewee
@@ -60,6 +61,11 @@ class Listing:
     def __init__(self, to_lead: Callable[[LeadRow], Lead], *segments: Segment):
         self._lead = to_lead
         self._segments = segments
+
+    def snapshot(self) -> AbstractContextManager[object]:
+        """One read transaction: counts, positions and pages read inside it
+        agree with each other even while other sessions write."""
+        return LeadRow._meta.database.atomic()
 
     def count(self) -> int:
         return sum(int(segment.query.count()) for segment in self._segments)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
+from pathlib import Path
+
 import pendulum
 import pytest
 
@@ -100,3 +103,23 @@ def test_the_dropped_list_puts_dated_first_then_the_latest_dropped(
     )
     closed = [lead.closed_at for lead in undated]
     assert closed == sorted(closed, reverse=True)  # type: ignore[type-var]
+
+
+def test_a_snapshot_reads_one_moment_while_another_session_writes(
+    crowded: Pipeline, db_path: Path
+) -> None:
+    listing = crowded.listing(ListView.ALL)
+    with listing.snapshot():
+        before = listing.count()
+        first = ids(listing.page(0, 5))
+        other = sqlite3.connect(db_path)  # another rep's session, another process
+        other.execute(
+            "INSERT INTO lead (name, owner, created_at, state, step_action, step_due) "
+            "VALUES ('Newcomer', 'bob', 0, 'open', 'Call', 0)"  # due first of all
+        )
+        other.commit()
+        other.close()
+        assert listing.count() == before
+        assert ids(listing.page(0, 5)) == first
+    assert listing.count() == before + 1
+    assert listing.page(0, 1)[0].name == "Newcomer"

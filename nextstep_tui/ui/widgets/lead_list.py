@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import ClassVar, Literal
 
@@ -85,6 +86,7 @@ class LeadSource:
     locate: Callable[[int], int | None]
     after: Callable[[Lead, int], Sequence[Lead] | None] | None = None
     before: Callable[[Lead | None, int], Sequence[Lead] | None] | None = None
+    snapshot: Callable[[], AbstractContextManager[object]] = nullcontext
 
     @classmethod
     def of(cls, listing: Listing) -> LeadSource:
@@ -95,6 +97,7 @@ class LeadSource:
             locate=listing.position,
             after=listing.after,
             before=listing.before,
+            snapshot=listing.snapshot,
         )
 
 
@@ -320,28 +323,43 @@ class LeadList(Widget, can_focus=True):
         rows: int,
     ) -> None:
         try:
-            total = source.count()
-            found = source.locate(keep) if keep is not None else None
-            cursor = found if found is not None else fallback
-            cursor = max(0, min(cursor, total - 1))
-            first = cursor // PAGE_SIZE
-            wanted = {first, min(cursor + rows, max(0, total - 1)) // PAGE_SIZE}
-            if cursor >= rows:
-                wanted.add((cursor - rows) // PAGE_SIZE)
-            pages: dict[int, list[Lead]] = {}
-            for page in sorted(wanted):
-                before = pages.get(page - 1)
-                near = _Near(
-                    previous=before[-1] if before else None,
-                    last_rows=_last_rows(page, total),
+            with source.snapshot():
+                loaded = self._read_consistently(
+                    source, generation, keep, fallback, rows
                 )
-                pages[page] = self._fetch(source, page, near)
         except Exception as error:
             _tell_failure(self, error)
             return
-        self.post_message(
-            self.PagesRead(_Loaded(generation, total, cursor, pages), reset=True)
-        )
+        self.post_message(self.PagesRead(loaded, reset=True))
+
+    def _read_consistently(
+        self,
+        source: LeadSource,
+        generation: int,
+        keep: int | None,
+        fallback: int,
+        rows: int,
+    ) -> _Loaded:
+        """The count, the kept lead's place and its pages, from one moment:
+        read apart, a change committed between them would put the cursor
+        on another lead."""
+        total = source.count()
+        found = source.locate(keep) if keep is not None else None
+        cursor = found if found is not None else fallback
+        cursor = max(0, min(cursor, total - 1))
+        first = cursor // PAGE_SIZE
+        wanted = {first, min(cursor + rows, max(0, total - 1)) // PAGE_SIZE}
+        if cursor >= rows:
+            wanted.add((cursor - rows) // PAGE_SIZE)
+        pages: dict[int, list[Lead]] = {}
+        for page in sorted(wanted):
+            before = pages.get(page - 1)
+            near = _Near(
+                previous=before[-1] if before else None,
+                last_rows=_last_rows(page, total),
+            )
+            pages[page] = self._fetch(source, page, near)
+        return _Loaded(generation, total, cursor, pages)
 
     def _read_page(
         self, source: LeadSource, generation: int, page: int, near: _Near
