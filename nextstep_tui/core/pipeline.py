@@ -41,7 +41,7 @@ from nextstep_tui.core.when import (
     day_bounds,
     start_of_local_day,
 )
-from nextstep_tui.storage.database import open_database
+from nextstep_tui.storage.database import data_version, open_database
 from nextstep_tui.storage.models import Event
 from nextstep_tui.storage.models import Lead as LeadRow
 from nextstep_tui.storage.schema import open_tally, text_search, write_transaction
@@ -325,6 +325,11 @@ class Pipeline:
     def agenda(self) -> Iterator[Lead]:
         """Every open lead, soonest step first, streamed."""
         return self.listing(ListView.ALL).walk()
+
+    def change_stamp(self) -> int | None:
+        """Changes when another session (or thread) commits: compare two
+        stamps to know whether what is shown may be out of date."""
+        return data_version(self.db)
 
     def health(self) -> Health:
         """Counts for the header line: a kept tally, and one count on an index."""

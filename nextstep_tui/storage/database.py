@@ -126,6 +126,17 @@ def _open_url(url: str) -> peewee.Database:
         raise StorageError(f"Cannot use the database URL: {error}") from None
 
 
+def data_version(db: peewee.Database) -> int | None:
+    """A number that changes when another connection commits to the file.
+
+    SQLite's ``PRAGMA data_version``: one cheap read, no lock. None for an
+    engine without it.
+    """
+    if not isinstance(db, peewee.SqliteDatabase):
+        return None
+    return int(db.execute_sql("PRAGMA data_version").fetchone()[0])
+
+
 def is_locked_error(error: BaseException) -> bool:
     """True when a write failed because another session held the lock too long."""
     text = str(error).lower()

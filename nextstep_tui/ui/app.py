@@ -24,6 +24,7 @@ from textual.screen import Screen
 
 from nextstep_tui.config import Settings, state_dir
 from nextstep_tui.core.pipeline import Pipeline, open_pipeline
+from nextstep_tui.ui.flows import ELSEWHERE, PipelineChanged
 from nextstep_tui.ui.screens.help import HelpScreen, key_lines
 from nextstep_tui.ui.screens.pipeline import PipelineScreen
 from nextstep_tui.ui.screens.step_editor import StepEditor
@@ -33,6 +34,8 @@ log = logging.getLogger(__name__)
 LOG_NAME = "nextstep.log"
 STOP_SIGNALS = (signal.SIGHUP, signal.SIGTERM)
 INPUT_CHECK_SECONDS = 0.5
+# How often to look for another session's changes (one PRAGMA, no lock).
+CHANGES_CHECK_SECONDS = 1.0
 
 
 @runtime_checkable
@@ -59,6 +62,7 @@ class NextstepApp(App[None]):
         self.log_path = log_path
         self._watch_terminal = False
         self.leaving = False
+        self._stamp: int | None = None
 
     def get_default_screen(self) -> Screen[Any]:
         return PipelineScreen()
@@ -113,6 +117,8 @@ class NextstepApp(App[None]):
         self._watch_terminal = True
 
     def on_mount(self) -> None:
+        self._stamp = self.pipeline.change_stamp()
+        self.set_interval(CHANGES_CHECK_SECONDS, self._check_changes)
         if not self._watch_terminal:
             return
         loop = asyncio.get_running_loop()
@@ -131,6 +137,13 @@ class NextstepApp(App[None]):
         """Leave at once; an open editor has written nothing, so nothing is lost."""
         log.info("stopping: %s", why)
         self.exit(return_code=0)
+
+    def _check_changes(self) -> None:
+        """Show what another session changed, within a couple of seconds."""
+        stamp = self.pipeline.change_stamp()
+        if stamp is not None and stamp != self._stamp:
+            self._stamp = stamp
+            self.screen.post_message(PipelineChanged(None, ELSEWHERE))
 
     def _check_input(self) -> None:
         # TODO: Textual's input thread spins on end of file instead of stopping

@@ -33,7 +33,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# What each kind of write is called in ``PipelineChanged.what``.
+# What each kind of write is called in ``PipelineChanged.what``; ELSEWHERE is
+# a change another session made (the lead is then unknown).
+ELSEWHERE = "elsewhere"
 ADDED = "added"
 DONE = "done"
 POSTPONED = "postponed"
@@ -46,7 +48,7 @@ WON = "won"
 class PipelineChanged(Message):
     """A lead was added, moved on, postponed, edited, recycled, dropped or won."""
 
-    def __init__(self, lead_id: int, what: str) -> None:
+    def __init__(self, lead_id: int | None, what: str) -> None:
         super().__init__()
         self.lead_id = lead_id
         self.what = what

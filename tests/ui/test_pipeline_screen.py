@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -39,6 +40,7 @@ from tests.ui.conftest import (
     seed,
     settle,
     shown_names,
+    until,
 )
 
 AppMaker = Callable[[], RecordingApp]
@@ -331,6 +333,27 @@ async def test_the_filter_narrows_live_and_escape_clears_it(
         await settle(pilot)
         assert not box.display and box.value == ""
         assert len(shown_names(app)) == 5
+
+
+async def test_another_sessions_change_shows_without_a_key(
+    make_app: AppMaker, seeded: Seeded, db_path: Path
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("5")
+        await settle(pilot)
+        assert lead_list(app).total == 5
+
+        other = sqlite3.connect(db_path)  # another rep's process
+        other.execute(
+            "INSERT INTO lead (name, owner, created_at, state, step_action, step_due) "
+            "VALUES ('From elsewhere', 'ann', 0, 'open', 'Call', 0)"
+        )
+        other.commit()
+        other.close()
+
+        assert await until(pilot, lambda: lead_list(app).total == 6, seconds=3.0)
+        assert "From elsewhere" in shown_names(app)
 
 
 async def test_a_filter_that_matches_nothing_says_so(
