@@ -37,6 +37,7 @@ from nextstep_tui.core.text import clean_line, clean_text
 from nextstep_tui.core.when import (
     When,
     check_due,
+    check_later,
     check_recycle_day,
     day_bounds,
     start_of_local_day,
@@ -129,32 +130,52 @@ class Pipeline:
             self._record(lead_id, "step_set", _step_data(next_step), now)
 
     def postpone(
-        self, lead_id: int, when: When, *, expected_version: int | None = None
+        self,
+        lead_id: int,
+        when: When,
+        *,
+        action: str | None = None,
+        agreed: bool | None = None,
+        advances: bool | None = None,
+        expected_version: int | None = None,
     ) -> int:
-        """Move the step to a later time; return the postponements so far."""
+        """Move the step to a later time; return the postponements so far.
+
+        The same step may be firmed up on the way: a new ``action``, or
+        ``agreed`` and ``advances`` ticked; what changed goes in the history.
+        """
         self._check_due(when)
+        if action is not None:
+            action = clean_line(action, "The step's action", MAX_TEXT)
 
         with self._writing():
             row = self._open_row(lead_id, expected_version)
-            if when.instant <= row.step_due:
-                raise InvalidInput(
-                    "Postponing moves a step later; "
-                    f"{when.describe()} is not after its current due time."
-                )
+            check_later(when, row.step_due)
             count = row.postponed + 1
+            changes = {
+                name: value
+                for name, value, old in (
+                    ("action", action, row.step_action),
+                    ("agreed", agreed, bool(row.step_agreed)),
+                    ("advances", advances, bool(row.step_advances)),
+                )
+                if value is not None and value != old
+            }
+            columns = {f"step_{name}": value for name, value in changes.items()}
             self._update(
-                row, step_due=when.instant, step_has_time=when.has_time, postponed=count
+                row,
+                step_due=when.instant,
+                step_has_time=when.has_time,
+                postponed=count,
+                **columns,
             )
-            self._record(
-                lead_id,
-                "postponed",
-                {
-                    "from": _iso(row.step_due),
-                    "to": _iso(when.instant),
-                    "has_time": when.has_time,
-                    "count": count,
-                },
-            )
+            data = {
+                "from": _iso(row.step_due),
+                "to": _iso(when.instant),
+                "has_time": when.has_time,
+                "count": count,
+            }
+            self._record(lead_id, "postponed", {**data, **changes})
         return count
 
     def edit_step(

@@ -628,6 +628,15 @@ def check_due(when: When, now: pendulum.DateTime, zone: str) -> None:
         )
 
 
+def check_later(when: When, current_due: pendulum.DateTime) -> None:
+    """Refuse a postponement that does not move the step later."""
+    if when.instant <= current_due:
+        raise InvalidInput(
+            "Postponing moves a step later; "
+            f"{when.describe()} is not after its current due time."
+        )
+
+
 def check_recycle_day(day: pendulum.Date, now: pendulum.DateTime, zone: str) -> None:
     """Refuse a recycle day before today (in the rep's zone)."""
     if day < now.in_timezone(zone).date():

@@ -283,15 +283,14 @@ def _save(
         return lead_id, ADDED, f"Added {decision.fields.name}."
     assert lead is not None
     if mode is EditorMode.POSTPONE:
-        current = lead.step
-        assert current is not None
-        same = (current.action, current.agreed, current.advances)
-        if (step.action, step.agreed, step.advances) == same:
-            count = pipeline.postpone(lead.id, step.when, expected_version=version)
-        else:  # firmed up on the way: one write, still counted as a postponement
-            pipeline.edit_step(lead.id, step, expected_version=version)
-            moved = pipeline.get(lead.id).step
-            count = moved.postponed if moved is not None else 0
+        count = pipeline.postpone(
+            lead.id,
+            step.when,
+            action=step.action,
+            agreed=step.agreed,
+            advances=step.advances,
+            expected_version=version,
+        )
         times = "once" if count == 1 else f"{count} times"
         return lead.id, POSTPONED, f"Postponed {lead.name} ({times} now)."
     if mode is EditorMode.RECYCLE:

@@ -27,6 +27,7 @@ from nextstep_tui.core.text import clean_line, clean_text
 from nextstep_tui.core.when import (
     When,
     check_due,
+    check_later,
     check_recycle_day,
     local_label,
     parse_day,
@@ -192,11 +193,7 @@ def _read_postpone(
     if lead is None or lead.step is None:
         raise InvalidInput("Only an open lead's step can be postponed.")
     when = read_when(draft.when, now, zone)
-    if when.instant <= lead.step.due:
-        raise InvalidInput(
-            "Postponing moves a step later; "
-            f"{when.describe()} is not after its current due time."
-        )
+    check_later(when, lead.step.due)
     action = clean_line(draft.action, "The step's action", MAX_TEXT)
     step = StepInput(action, when, draft.agreed, draft.advances)
     return StepDecision(DecisionKind.SAVE, step=step)

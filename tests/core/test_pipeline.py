@@ -60,6 +60,22 @@ def test_a_time_earlier_today_is_refused_but_today_alone_is_not(
     assert pipeline.add_lead(fields("Some time today"), step(due="today"))
 
 
+def test_postponing_may_firm_the_step_up_and_still_counts(pipeline: Pipeline) -> None:
+    lead_id = pipeline.add_lead(fields(), step(due="mon", agreed=False))
+
+    pipeline.postpone(lead_id, when("tue 10:00"), action="Demo", agreed=True)
+
+    lead = pipeline.get(lead_id)
+    assert lead.step is not None and not lead.step.loose
+    assert (lead.step.action, lead.step.postponed) == ("Demo", 1)
+    event = pipeline.history(lead_id)[-1]
+    assert event.kind == "postponed"
+    assert (event.data["action"], event.data["agreed"]) == ("Demo", True)
+    assert "advances" not in event.data  # unchanged, so not written
+    with pytest.raises(InvalidInput, match="moves a step later"):
+        pipeline.postpone(lead_id, when("mon 09:00"), agreed=False)
+
+
 def test_a_step_in_the_past_is_refused(pipeline: Pipeline, clock: Clock) -> None:
     past = StepInput("Call", when("today 10:00"), True, True)
     clock.advance(days=1)

@@ -231,6 +231,8 @@ async def test_postponing_can_firm_the_step_up(
         assert lead.step.action == "Call back about pricing"
         assert lead.step.postponed == 1
         assert "Postponed Initech (once now)." in app.told
+        postponed = pipeline.history(seeded.initech)[-1]
+        assert (postponed.kind, postponed.data["agreed"]) == ("postponed", True)
 
 
 async def test_dropping_with_a_recycle_date_shows_the_numbers_game(

@@ -191,10 +191,17 @@ def describe_event(
         return "done", f"{data.get('action', '')}{outcome}"
     if kind == "postponed":
         to = due("to")
-        return (
-            "postponed",
-            f"from {due('from')} to {to} ({data.get('count', '?')}x)",
-        )
+        text = f"from {due('from')} to {to} ({data.get('count', '?')}x)"
+        firmed = [
+            words
+            for name, words in (("agreed", "agreed"), ("advances", "advancing"))
+            if data.get(name) is True
+        ]
+        if data.get("action"):
+            text += f", now: {data['action']}"
+        if firmed:
+            text += ", now " + " and ".join(firmed)
+        return "postponed", text
     if kind == "dropped":
         return "dropped", _dropped_details(data)
     if kind == "won":
