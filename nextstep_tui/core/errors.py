@@ -23,3 +23,7 @@ class Conflict(NextstepError):
 
 class StorageError(NextstepError):
     """The database cannot be opened, upgraded or written."""
+
+
+class Busy(StorageError):
+    """Another session held the write lock past the wait; nothing was saved."""

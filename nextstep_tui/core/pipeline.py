@@ -17,7 +17,13 @@ import peewee
 import pendulum
 
 from nextstep_tui.config import Settings
-from nextstep_tui.core.errors import Conflict, InvalidInput, NotFound, WrongState
+from nextstep_tui.core.errors import (
+    Busy,
+    Conflict,
+    InvalidInput,
+    NotFound,
+    WrongState,
+)
 from nextstep_tui.core.listing import Listing, Segment
 from nextstep_tui.core.model import (
     MAX_NOTES,
@@ -42,7 +48,11 @@ from nextstep_tui.core.when import (
     day_bounds,
     start_of_local_day,
 )
-from nextstep_tui.storage.database import data_version, open_database
+from nextstep_tui.storage.database import (
+    data_version,
+    is_locked_error,
+    open_database,
+)
 from nextstep_tui.storage.models import Event
 from nextstep_tui.storage.models import Lead as LeadRow
 from nextstep_tui.storage.schema import open_tally, text_search, write_transaction
@@ -471,8 +481,16 @@ class Pipeline:
 
     @contextmanager
     def _writing(self) -> Iterator[None]:
-        with write_transaction(self.db):
-            yield
+        try:
+            with write_transaction(self.db):
+                yield
+        except peewee.OperationalError as error:
+            if not is_locked_error(error):
+                raise
+            raise Busy(
+                "Another session kept the database locked too long; nothing was "
+                "saved. Try again in a moment."
+            ) from error
 
     def _scoped(self, query: peewee.ModelSelect[_M]) -> peewee.ModelSelect[_M]:
         if self.owner is not None:
@@ -652,10 +670,6 @@ def _recycle_key(lead: Lead) -> tuple[int, int, int] | None:
         int(lead.closed_at.timestamp()),
         lead.id,
     )
-
-
-def _sum_if(condition: peewee.Expression) -> peewee.Function:
-    return peewee.fn.SUM(peewee.Case(None, [(condition, 1)], 0))
 
 
 def _text_filter(

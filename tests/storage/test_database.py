@@ -14,7 +14,7 @@ from pathlib import Path
 import peewee
 import pytest
 
-from nextstep_tui.core.errors import StorageError
+from nextstep_tui.core.errors import Busy, StorageError
 from nextstep_tui.core.pipeline import Pipeline
 from nextstep_tui.storage import schema
 from nextstep_tui.storage.database import open_database
@@ -276,8 +276,9 @@ def test_write_blocked_past_the_timeout_fails_cleanly(
     holder = raw(db_path)
     holder.execute("BEGIN IMMEDIATE")
 
-    with pytest.raises(peewee.OperationalError, match="locked"):
+    with pytest.raises(Busy, match="locked") as refused:
         pipeline.postpone(lead_id, when("tue 10:00"))
+    assert isinstance(refused.value.__cause__, peewee.OperationalError)
     holder.execute("ROLLBACK")
 
     assert pipeline.get(lead_id).step.postponed == 0  # type: ignore[union-attr]
