@@ -84,6 +84,11 @@ class RecordingApp(NextstepApp):
         )
 
 
+# The fixtures' types, for the test modules' signatures.
+AppMaker = Callable[[], "RecordingApp"]
+Snap = Callable[..., bool]  # pytest-textual-snapshot's snap_compare
+
+
 @pytest.fixture
 def make_app(pipeline: Pipeline) -> Callable[[], RecordingApp]:
     """Build the app over the test pipeline (call it after seeding)."""

@@ -23,11 +23,8 @@ from nextstep_tui.ui.screens.lead import LeadScreen
 from nextstep_tui.ui.widgets.lead_list import LeadList
 from tests.conftest import NOW, Clock
 from tests.core.helpers import step
-from tests.ui.conftest import RecordingApp, modals, settle
+from tests.ui.conftest import AppMaker, RecordingApp, Snap, modals, settle
 from tests.ui.test_step_editor import editor, fill
-
-AppMaker = Callable[[], RecordingApp]
-Snap = Callable[..., bool]
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import pendulum
@@ -14,10 +13,8 @@ from nextstep_tui.core.pipeline import Pipeline
 from nextstep_tui.ui.screens.importing import ImportScreen
 from nextstep_tui.ui.screens.pipeline import PipelineScreen
 from tests.conftest import ZONE
-from tests.ui.conftest import RecordingApp, Seeded, settle, shown_names
+from tests.ui.conftest import AppMaker, RecordingApp, Seeded, Snap, settle, shown_names
 
-AppMaker = Callable[[], RecordingApp]
-Snap = Callable[..., bool]
 QUIRKS = Path(__file__).parent.parent / "data" / "quirks"
 
 

@@ -27,11 +27,16 @@ from nextstep_tui.ui.screens.lead import (
 from nextstep_tui.ui.screens.pipeline import PipelineScreen
 from tests.conftest import NOW, ZONE, Clock
 from tests.core.helpers import step, when
-from tests.ui.conftest import RecordingApp, Seeded, modals, settle, until
+from tests.ui.conftest import (
+    AppMaker,
+    RecordingApp,
+    Seeded,
+    Snap,
+    modals,
+    settle,
+    until,
+)
 from tests.ui.test_step_editor import editor, fill
-
-AppMaker = Callable[[], RecordingApp]
-Snap = Callable[..., bool]
 
 
 def text(screen: LeadScreen, selector: str) -> str:

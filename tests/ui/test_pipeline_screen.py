@@ -33,8 +33,10 @@ from nextstep_tui.ui.widgets.lead_list import (
 from tests.conftest import NOW, Clock
 from tests.core.helpers import step
 from tests.ui.conftest import (
+    AppMaker,
     RecordingApp,
     Seeded,
+    Snap,
     lead_list,
     modals,
     seed,
@@ -42,9 +44,6 @@ from tests.ui.conftest import (
     shown_names,
     until,
 )
-
-AppMaker = Callable[[], RecordingApp]
-Snap = Callable[..., bool]
 
 
 def row_text(leads: LeadList, row: int) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import pendulum
@@ -16,11 +15,8 @@ from nextstep_tui.ui.screens.recycle import RecycleScreen, dropped_ago, ready_su
 from nextstep_tui.ui.widgets.lead_list import LeadList
 from tests.conftest import NOW, Clock
 from tests.core.helpers import step
-from tests.ui.conftest import RecordingApp, modals, settle
+from tests.ui.conftest import AppMaker, RecordingApp, Snap, modals, settle
 from tests.ui.test_step_editor import editor, fill
-
-AppMaker = Callable[[], RecordingApp]
-Snap = Callable[..., bool]
 
 
 @dataclass(frozen=True)

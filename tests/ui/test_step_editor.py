@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pendulum
 import pytest
 from textual.app import App
@@ -17,9 +15,7 @@ from nextstep_tui.ui.forms import EditorMode
 from nextstep_tui.ui.screens.step_editor import StepEditor, TickBox
 from tests.conftest import ZONE
 from tests.core.helpers import step
-from tests.ui.conftest import RecordingApp, Seeded, lead_list, modals, settle
-
-AppMaker = Callable[[], RecordingApp]
+from tests.ui.conftest import AppMaker, Seeded, lead_list, modals, settle
 
 
 def editor(app: App[None]) -> StepEditor:
