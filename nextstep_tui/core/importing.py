@@ -123,6 +123,9 @@ class ImportReport:
     created_states: Counter[State] = field(default_factory=Counter)
     triaged: int = 0
     undated: int = 0
+    # New leads from rows with neither an external id nor an email: nothing
+    # could have matched them, so importing the file again adds them again.
+    keyless: int = 0
     flagged: list[Flagged] = field(default_factory=list)
 
     @property
@@ -317,6 +320,8 @@ class _Importer:
 
         lead_id = self.next_id
         self.next_id += 1
+        if not external and not key:
+            self.report.keyless += 1
         self._remember(key, lead_id, bool(external), line)
         return lead_id
 

@@ -741,6 +741,12 @@ def _outcome_lines(report: ImportReport) -> list[str]:
         f"Leads {would}updated: {counts[Outcome.UPDATED]:,}; "
         f"already up to date: {counts[Outcome.UNCHANGED]:,}.",
     ]
+    if report.keyless:
+        lines.append(
+            f"Note: {report.keyless:,} of the new leads have neither an external "
+            "id nor an email, so nothing can recognise them: importing this "
+            "file again would add them again."
+        )
     for outcome, rows_that in _FLAGGED.items():
         if counts[outcome]:
             lines.append(f"Rows that {rows_that}: {counts[outcome]:,}:")
@@ -764,5 +770,8 @@ _FLAGGED = {
     Outcome.DROPPED_MATCH: "match a dropped lead (left dropped; recycle it to reopen)",
     Outcome.AMBIGUOUS: "match several leads by email (left out)",
     Outcome.SAME_LEAD: "match the same lead as an earlier row (left out)",
-    Outcome.STATE_DIFFERS: "say another state than nextstep's (state left as it is)",
+    Outcome.STATE_DIFFERS: (
+        "say another state than nextstep's (state left as it is; "
+        "counted above as updated or up to date)"
+    ),
 }

@@ -10,6 +10,7 @@ from nextstep_tui.core import importing
 from nextstep_tui.core.importing import BadRow, Outcome
 from nextstep_tui.core.model import DropReason, LeadFields, State
 from nextstep_tui.core.pipeline import Pipeline
+from nextstep_tui.transfer.csv_import import summary
 from tests.core.helpers import step
 from tests.transfer.helpers import dump, import_file, write
 
@@ -327,3 +328,16 @@ def test_a_row_finds_the_lead_an_earlier_row_gave_a_new_email(
     assert [(flag.line, flag.outcome) for flag in report.flagged] == [
         (3, Outcome.SAME_LEAD)
     ]
+
+
+def test_rows_nothing_can_recognise_are_counted_and_told(
+    pipeline: Pipeline, tmp_path: Path
+) -> None:
+    path = write(tmp_path / "names.csv", "Name,Email\nAcme,\nGlobex,g@x.test\n")
+    result = import_file(pipeline, path)
+
+    assert result.report.keyless == 1  # Acme: no id, no email
+    assert any(
+        "importing this file again would add them again" in line
+        for line in summary(result, "2026-12-04")
+    )
