@@ -204,15 +204,16 @@ def run_export(args: argparse.Namespace, settings: Settings) -> int:
 
     if args.ics:
         count = _export_ics(pipeline, target)
-        what = "open steps"
+        what = "open step"
     elif args.json:
         count = export_json(pipeline, target, lambda lead: lead_json(lead, pipeline))
-        what = "leads"
+        what = "lead"
     else:
         count = export_csv(pipeline, target)
-        what = "leads"
+        what = "lead"
     if target != "-":
-        print(f"Exported {count:,} {what} to {target}.", file=sys.stderr)
+        plural = "" if count == 1 else "s"
+        print(f"Exported {count:,} {what}{plural} to {target}.", file=sys.stderr)
     return 0
 
 

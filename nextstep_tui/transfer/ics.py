@@ -84,7 +84,8 @@ def _description(lead: Lead) -> str:
     if step is not None and step.loose:
         lines.append("Loose: no " + ", no ".join(step.missing) + ".")
     if step is not None and step.postponed:
-        lines.append(f"Postponed {step.postponed} times.")
+        times = "once" if step.postponed == 1 else f"{step.postponed} times"
+        lines.append(f"Postponed {times}.")
     lines.append(f"nextstep lead #{lead.id}")
     return "\n".join(lines)
 

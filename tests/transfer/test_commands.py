@@ -136,7 +136,7 @@ def test_export_csv_ics_and_json(
     assert (tmp_path / "out.csv").read_bytes().count(b"\r\n") == 4
 
     code, _, err = run(capsys, "export", "--ics", str(tmp_path / "out.ics"))
-    assert code == 0 and "Exported 1 open steps" in err
+    assert code == 0 and "Exported 1 open step to" in err
     assert (tmp_path / "out.ics").read_bytes().count(b"BEGIN:VEVENT") == 1
 
     code, out, _ = run(capsys, "export", "--json")
