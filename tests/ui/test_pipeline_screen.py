@@ -282,6 +282,19 @@ async def test_the_header_counts_firm_leads_against_the_target(
         assert counts in shown and nudge in shown
 
 
+async def test_another_section_starts_at_its_top(
+    make_app: AppMaker, seeded: Seeded
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("5", "G")
+        await settle(pilot)
+        assert lead_list(app).lead_id == seeded.hooli  # last of All, in Later too
+        await pilot.press("2")
+        await settle(pilot)
+        assert (lead_list(app).cursor, lead_list(app).lead_id) == (0, seeded.globex)
+
+
 async def test_the_cursor_stays_on_its_lead_when_the_list_changes(
     make_app: AppMaker, pipeline: Pipeline, seeded: Seeded
 ) -> None:

@@ -157,10 +157,10 @@ class PipelineScreen(LeadListView):
         self.read_health()
         self.set_interval(REFRESH_SECONDS, self.reload)
 
-    def _show_source(self) -> None:
+    def _show_source(self, keep_lead: bool = True) -> None:
         """Show the section and filter chosen, and what to say when it is empty."""
         self.lead_list.empty_text = self._empty_text()
-        self.lead_list.set_source(self._source())
+        self.lead_list.set_source(self._source(), keep_lead)
 
     def _empty_text(self) -> str:
         if self.filter_text.strip():
@@ -206,7 +206,7 @@ class PipelineScreen(LeadListView):
     def action_section(self, name: str) -> None:
         self.section = ListView(name)
         self.query_one("#sections", SectionBar).show(self.section, self._counts)
-        self._show_source()
+        self._show_source(keep_lead=False)  # another section starts at its top
 
     def action_filter(self) -> None:
         box = self.query_one("#filter", Input)

@@ -288,22 +288,30 @@ class LeadList(Widget, can_focus=True):
         lead = self.lead
         return lead.id if lead is not None else None
 
-    def set_source(self, source: LeadSource) -> None:
-        """Show other rows, keeping the cursor on its lead if it is among them."""
+    def set_source(self, source: LeadSource, keep_lead: bool = True) -> None:
+        """Show other rows: with ``keep_lead``, the cursor stays on its lead if
+        it is among them; otherwise, and if it is not, the list starts at the top.
+        """
         self._source = source
         self._loaded = False
-        self.reload()
+        if keep_lead:
+            self._read(self.lead_id, 0)
+        else:
+            self._cursor = self._top = 0
+            self._read(None, 0)
 
     def reload(self) -> None:
         """Read the count and the shown page again; the cursor follows its lead."""
+        self._read(self.lead_id, self._cursor)
+
+    def _read(self, keep: int | None, fallback: int) -> None:
+        """Read around ``keep`` (its new place), else around row ``fallback``."""
         if self._source is None:
             return
         self._generation += 1
         self._pending.clear()
         generation = self._generation
         source = self._source
-        keep = self.lead_id
-        fallback = self._cursor
         rows = max(1, self._rows_shown())
         self.run_worker(
             lambda: self._read_around(source, generation, keep, fallback, rows),
