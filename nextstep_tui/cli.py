@@ -28,6 +28,7 @@ from nextstep_tui.core.model import (
     ListView,
     State,
     StepInput,
+    lacking_in_words,
 )
 from nextstep_tui.core.pipeline import Pipeline, open_pipeline
 from nextstep_tui.core.text import parse_money, strip_controls
@@ -284,10 +285,9 @@ def _warn_if_loose(pipeline: Pipeline, lead_id: int) -> None:
     """Say on stderr what a loose step lacks: firm it up, or drop the lead."""
     step = pipeline.get(lead_id).step
     if step is not None and step.loose:
-        lacks = ", ".join(step.missing)
         print(
-            f"nextstep: the step is loose (lacks: {lacks}); firm it up with the "
-            "buyer, or drop the lead.",
+            f"nextstep: the step is loose ({lacking_in_words(step.missing)}); "
+            "firm it up with the buyer, or drop the lead.",
             file=sys.stderr,
         )
 
@@ -482,7 +482,7 @@ def _line(lead: Lead, pipeline: Pipeline) -> str:
 def _flags(lead: Lead) -> str:
     marks = []
     if lead.step and lead.step.loose:
-        marks.append("loose: no " + ", no ".join(lead.step.missing))
+        marks.append("loose: " + lacking_in_words(lead.step.missing))
     if lead.hopium:
         marks.append(f"hopium: postponed {lead.step.postponed if lead.step else 0}x")
     return "  [" + "; ".join(marks) + "]" if marks else ""

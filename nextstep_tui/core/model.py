@@ -84,6 +84,18 @@ def missing_attributes(
     return tuple(name for name, present in flags.items() if not present)
 
 
+_LACKING = {
+    "scheduled": "no time set",
+    "agreed": "not agreed",
+    "advances": "does not advance",
+}
+
+
+def lacking_in_words(missing: tuple[str, ...]) -> str:
+    """What a loose step lacks, as a rep reads it: 'no time set, not agreed'."""
+    return ", ".join(_LACKING[name] for name in missing)
+
+
 @dataclass(frozen=True)
 class LeadFields:
     """The facts about a lead that a rep may type or an import may bring."""

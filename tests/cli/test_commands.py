@@ -96,7 +96,7 @@ def test_done_postpone_drop_recycle_win(
         capsys, "done", str(lead_id), "--step", "Proposal", "--due", "+2d"
     )
     assert code == 0 and out.startswith("Next step: ") and "Proposal" in out
-    assert "loose (lacks: scheduled, agreed, advances)" in err
+    assert "loose (no time set, not agreed, does not advance)" in err
     code, out, _ = run(capsys, "postpone", str(lead_id), "+3d")
     assert code == 0 and "once" in out
     assert (

@@ -12,7 +12,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Input, Static
 
-from nextstep_tui.core.model import Health, Lead, ListView
+from nextstep_tui.core.model import Health, Lead, ListView, lacking_in_words
 from nextstep_tui.ui.flows import tell_failure
 from nextstep_tui.ui.screens.base import LeadListView
 from nextstep_tui.ui.widgets.health import HealthLine
@@ -62,11 +62,7 @@ def lead_summary(lead: Lead, threshold: int) -> str:
         return words[0]
     words.append(step.action)
     if step.loose:
-        missing = {"scheduled": "no time set", "agreed": "not agreed"}
-        words.append(
-            "loose: "
-            + ", ".join(missing.get(name, "does not advance") for name in step.missing)
-        )
+        words.append("loose: " + lacking_in_words(step.missing))
     if step.postponed:
         times = "once" if step.postponed == 1 else f"{step.postponed} times"
         hopium = f" (hopium from {threshold})" if lead.hopium else ""
