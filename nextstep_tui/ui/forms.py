@@ -111,12 +111,22 @@ def read_when(text: str, now: pendulum.DateTime, zone: str) -> When:
     return when
 
 
-def when_reading(text: str, now: pendulum.DateTime, zone: str) -> Reading:
-    """The line under the date field: the date understood, or why not."""
+def when_reading(
+    text: str,
+    now: pendulum.DateTime,
+    zone: str,
+    after: pendulum.DateTime | None = None,
+) -> Reading:
+    """The line under the date field: the date understood, or why not.
+
+    ``after``: when postponing, the current due time the new one must pass.
+    """
     if not text.strip():
         return Reading(False, "Type a day, e.g. 'tomorrow 10am', 'fri', '+3d'.")
     try:
         when = read_when(text, now, zone)
+        if after is not None:
+            check_later(when, after)
     except InvalidInput as error:
         return Reading(False, str(error))
     label = local_label(when.instant, when.has_time, zone)

@@ -105,6 +105,14 @@ def test_postponing_keeps_the_step_and_must_move_it_later() -> None:
         read_save(EditorMode.POSTPONE, StepDraft(when="tue 10:00"), NOW, ZONE, lead)
 
 
+def test_the_postpone_reading_says_when_a_time_is_not_later() -> None:
+    current = pendulum.datetime(2026, 12, 7, 10, tz=ZONE)
+    earlier = when_reading("mon 09:00", NOW, ZONE, after=current)
+    later = when_reading("tue 09:00", NOW, ZONE, after=current)
+    assert not earlier.ok and "moves a step later" in earlier.text
+    assert later.ok
+
+
 def test_the_when_reading_shows_the_date_or_the_error() -> None:
     good = when_reading("mon 10:00", NOW, ZONE)
     day_only = when_reading("mon", NOW, ZONE)

@@ -292,10 +292,17 @@ class StepEditor(ModalScreen[StepDecision]):
     def _now(self) -> pendulum.DateTime:
         return self.context.clock()
 
+    def _must_pass(self) -> pendulum.DateTime | None:
+        """When postponing, the due time the new one must pass."""
+        lead = self.context.lead
+        if self.mode is EditorMode.POSTPONE and lead is not None and lead.step:
+            return lead.step.due
+        return None
+
     @on(Input.Changed, "#when")
     def _show_when_reading(self) -> None:
         text = self.query_one("#when", Input).value
-        reading = when_reading(text, self._now(), self.context.zone)
+        reading = when_reading(text, self._now(), self.context.zone, self._must_pass())
         line = self.query_one("#when-reading", Static)
         line.update(Content(("→ " if reading.ok else "✗ ") + reading.text))
         line.set_class(not reading.ok, "-invalid")
@@ -312,7 +319,9 @@ class StepEditor(ModalScreen[StepDecision]):
     @on(TickBox.Changed)
     def _show_attributes(self) -> None:
         draft = self._draft()
-        reading = when_reading(draft.when, self._now(), self.context.zone)
+        reading = when_reading(
+            draft.when, self._now(), self.context.zone, self._must_pass()
+        )
         agreed, advances = draft.agreed, draft.advances
         line = attribute_states(reading.ok, reading.has_time, agreed, advances)
         self.query_one("#attributes", Static).update(Content(line))
