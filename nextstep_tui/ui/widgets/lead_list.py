@@ -254,6 +254,7 @@ class LeadList(Widget, can_focus=True):
         self._source = source
         self._generation = 0
         self._loaded = False
+        self._keep_while_loading = True
         self._total = 0
         self._cursor = 0
         self._top = 0
@@ -294,6 +295,7 @@ class LeadList(Widget, can_focus=True):
         """
         self._source = source
         self._loaded = False
+        self._keep_while_loading = keep_lead
         if keep_lead:
             self._read(self.lead_id, 0)
         else:
@@ -301,7 +303,14 @@ class LeadList(Widget, can_focus=True):
             self._read(None, 0)
 
     def reload(self) -> None:
-        """Read the count and the shown page again; the cursor follows its lead."""
+        """Read the count and the shown page again; the cursor follows its lead.
+
+        While a new source's first read is on its way, the list is going to
+        its top if that is what was asked, not to the old lead's place.
+        """
+        if not self._loaded and not self._keep_while_loading:
+            self._read(None, 0)
+            return
         self._read(self.lead_id, self._cursor)
 
     def _read(self, keep: int | None, fallback: int) -> None:
