@@ -140,6 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub = command("list", "list leads", run_list)
     sub.add_argument("--state", choices=[state.value for state in State])
+    _rep_option(sub)
     sub.add_argument("--json", action="store_true", help="one JSON object per lead")
 
     sub = command("agenda", "what is due now and next, for a login message", run_agenda)
@@ -160,6 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="how many later steps to show (default 5)",
     )
+    _rep_option(sub)
 
     sub = command("show", "a lead, its step and its whole history", run_show)
     sub.add_argument("id", type=int)
@@ -169,6 +171,7 @@ def build_parser() -> argparse.ArgumentParser:
         "cohorts", "leads by creation month: created, won, dropped, open", run_cohorts
     )
     sub.add_argument("--json", action="store_true")
+    _rep_option(sub)
 
     sub = command("note", "add a talking point to a lead", run_note)
     sub.add_argument("id", type=int)
@@ -181,10 +184,117 @@ def build_parser() -> argparse.ArgumentParser:
         "doctor", "what support needs: database, rights, zone, terminal", run_doctor
     )
 
+    sub = command(
+        "reassign", "give a lead to another rep (a team's manager)", run_reassign
+    )
+    sub.add_argument("id", type=int)
+    sub.add_argument("rep", help="the login of the rep who takes it")
+
+    _add_team(commands)
+
     from nextstep_tui.transfer.commands import register
 
     register(commands, command)
     return parser
+
+
+def _rep_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--rep",
+        metavar="LOGIN",
+        help="one rep's leads (a team's manager; default: yours, or everyone's "
+        "for a manager)",
+    )
+
+
+TEAM_HELP = """\
+A team shares one database on one server. `team init` makes a folder with
+the database and team.toml, owned by the team's unix group: its members
+can use them and nobody else can. Each rep then names the team in their
+config file (team = "/srv/sales") or with NEXTSTEP_TEAM. A rep sees and
+changes their own leads; the managers that team.toml names (managers = [...]
+or manager_group = "...") see everyone's, filter with --rep, and reassign.
+"""
+
+
+def _add_team(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    team = commands.add_parser(
+        "team",
+        help="make or look at a team's shared database",
+        description=TEAM_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    team.set_defaults(handler=lambda args, settings: _usage(team))
+    actions = team.add_subparsers(title="commands", metavar="COMMAND")
+
+    sub = actions.add_parser(
+        "init",
+        help="make a team's folder, database and team.toml for a unix group",
+        description="Make FOLDER (new or empty) with pipeline.db and team.toml, "
+        "for the members of GROUP only, whatever their umask.",
+    )
+    sub.add_argument("folder", type=Path, metavar="FOLDER")
+    sub.add_argument("--group", required=True, help="the unix group of the team")
+    sub.add_argument(
+        "--manager",
+        action="append",
+        default=[],
+        metavar="LOGIN",
+        help="a login who sees everyone's pipeline (repeat for more)",
+    )
+    sub.add_argument("--zone", help="the zone of team reports (default: none)")
+    sub.set_defaults(handler=run_team_init)
+
+    sub = actions.add_parser(
+        "show",
+        help="the team in use: you, the managers, each rep's open leads",
+        description="The team of the database in use, your part in it, and "
+        "each rep's open leads.",
+    )
+    sub.add_argument("--db", metavar="PATH|URL", default=argparse.SUPPRESS)
+    sub.set_defaults(handler=run_team_show)
+
+
+def _usage(parser: argparse.ArgumentParser) -> int:
+    parser.print_help(sys.stderr)
+    return 2
+
+
+def run_team_init(args: argparse.Namespace, settings: Settings) -> int:
+    from nextstep_tui.team import create_team
+
+    team = create_team(
+        args.folder, args.group, managers=tuple(args.manager), zone=args.zone
+    )
+    print(f"Made the team {team.group} in {team.file.parent}:")
+    print(f"  {team.database}  (the database; the group reads and writes it)")
+    print(f"  {team.file}  (managers, zone, targets; you edit it)")
+    print(f'Each rep adds  team = "{team.file.parent}"  to their config file.')
+    return 0
+
+
+def run_team_show(args: argparse.Namespace, settings: Settings) -> int:
+    pipeline = open_pipeline(settings, create=False)
+    access = pipeline.access
+    if access.team is None:
+        print(f"{_safe(settings.database)} is a personal database: all yours.")
+        return 0
+    part = "a manager" if access.manager else "a rep"
+    print(f"team:     {_safe(access.team)}")
+    print(f"you:      {_safe(access.rep)}, {part}")
+    print(f"managers: {_safe(', '.join(access.managers) or '(none named)')}")
+    print("open leads:")
+    for rep, count in pipeline.reps():
+        print(f"  {_safe(rep):<20} {count:>7}")
+    return 0
+
+
+def run_reassign(args: argparse.Namespace, settings: Settings) -> int:
+    pipeline = open_pipeline(settings, create=False)
+    before = pipeline.get(args.id).owner
+    pipeline.reassign(args.id, args.rep)
+    print(f"Lead {args.id} is now {_safe(args.rep)}'s (was {_safe(before)}'s).")
+    return 0
 
 
 def _step_options(parser: argparse.ArgumentParser) -> None:
@@ -310,6 +420,7 @@ def run_doctor(args: argparse.Namespace, settings: Settings) -> int:
     path = database_file(settings.database)
     facts = [("database", settings.database, "")]
     facts += diagnose(pipeline.db, path)
+    facts += _team_facts(pipeline)
     facts += [
         ("rep", settings.rep, ""),
         ("zone", settings.zone, ""),
@@ -325,6 +436,23 @@ def run_doctor(args: argparse.Namespace, settings: Settings) -> int:
     return 1 if warned else 0
 
 
+def _team_facts(pipeline: Pipeline) -> list[tuple[str, str, str]]:
+    from nextstep_tui.storage.database import team_file
+    from nextstep_tui.team import check_rights, load_team
+
+    config = team_file(pipeline.db)
+    if config is None:
+        return [("team", "none: a personal database", "")]
+    team = load_team(config)
+    part = "manager" if pipeline.access.manager else "rep"
+    facts = [
+        ("team", f"{team.group} ({team.file})", ""),
+        ("role", part, ""),
+    ]
+    facts += [(name, value, warning) for name, value, warning in check_rights(team)]
+    return facts
+
+
 def _colour_system() -> str:
     if os.environ.get("NO_COLOR"):
         return "none (NO_COLOR is set)"
@@ -337,7 +465,7 @@ def _colour_system() -> str:
 
 
 def run_list(args: argparse.Namespace, settings: Settings) -> int:
-    pipeline = open_pipeline(settings, create=False)
+    pipeline = open_pipeline(settings, owner=args.rep, create=False)
     state = State(args.state) if args.state else None
     leads = pipeline.leads(state)
     if args.json:
@@ -349,7 +477,7 @@ def run_list(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_agenda(args: argparse.Namespace, settings: Settings) -> int:
-    pipeline = open_pipeline(settings, create=False)
+    pipeline = open_pipeline(settings, owner=args.rep, create=False)
     if args.json:
         _stream_json(agenda_json(lead, pipeline) for lead in pipeline.agenda())
         return 0
@@ -387,7 +515,7 @@ def run_show(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_cohorts(args: argparse.Namespace, settings: Settings) -> int:
-    rows = open_pipeline(settings, create=False).cohorts()
+    rows = open_pipeline(settings, owner=args.rep, create=False).cohorts()
     if args.json:
         _print_json(
             [
@@ -513,6 +641,8 @@ def _describe(data: dict, zone: str) -> str:
         if isinstance(value, str) and _INSTANT.fullmatch(value):
             instant = pendulum.instance(datetime.fromisoformat(value))
             value = instant.in_timezone(zone).format("YYYY-MM-DD HH:mm")
+        if isinstance(value, list) and len(value) == 2:
+            value = f"{value[0]} -> {value[1]}"  # an edit: before and after
         parts.append(f"{key}={value}")
     return ", ".join(parts)
 

@@ -81,6 +81,7 @@ _KEYS: dict[str, type] = {
     "hopium_threshold": int,
     "target": int,
     "database": str,
+    "team": str,
 }
 
 
@@ -102,6 +103,7 @@ def load_settings(
         database=database
         or env.get("NEXTSTEP_DB")
         or values.get("database")
+        or _team_database(env.get("NEXTSTEP_TEAM") or values.get("team"))
         or default_database(),
         zone=zone,
         hopium_threshold=values.get("hopium_threshold", DEFAULT_HOPIUM_THRESHOLD),
@@ -110,6 +112,15 @@ def load_settings(
         config_file=path if path.exists() else None,
         log_dir=state_dir(),
     )
+
+
+def _team_database(team: str | None) -> str | None:
+    """The database a team's ``team.toml`` (or its folder) names."""
+    if not team:
+        return None
+    from nextstep_tui.team import load_team
+
+    return load_team(Path(team)).database
 
 
 def _read_file(path: Path, explicit: bool) -> dict:

@@ -30,6 +30,7 @@ def isolated_environment(
         monkeypatch.setenv(name, str(home / name.lower()))
     monkeypatch.delenv("NEXTSTEP_DB", raising=False)
     monkeypatch.delenv("NEXTSTEP_CONFIG", raising=False)
+    monkeypatch.delenv("NEXTSTEP_TEAM", raising=False)
     monkeypatch.setenv("TZ", ZONE)
 
 

@@ -30,7 +30,7 @@ from typing import Any
 import peewee
 import pendulum
 
-from nextstep_tui.core.errors import InvalidInput
+from nextstep_tui.core.errors import InvalidInput, NextstepError
 from nextstep_tui.core.model import MAX_NOTES, MAX_TEXT, DropReason, LeadFields, State
 
 # TODO: ask for pipeline's field check to be public; it is the one rule for a
@@ -210,6 +210,7 @@ class _Importer:
         today = self.now.in_timezone(pipeline.zone).date()
         self.import_day = start_of_local_day(today, pipeline.zone)
         self.owner = pipeline.owner or pipeline.rep
+        pipeline.access.check_owner(self.owner)
         self.rep = pipeline.rep
         self.zone = pipeline.zone
         self.texts = _EventTexts(report.source)
@@ -381,12 +382,21 @@ class _Importer:
             closing, kind, data = self._closing(incoming)
             events.append((lead_id, closing[0], self.rep, kind, data))
 
+        owner = incoming.owner or self.owner
+        if owner != self.owner:
+            self._check_owner(incoming.line, owner)
         return (
             lead_id, fields.name, fields.company, fields.contact, fields.email,
-            fields.phone, fields.value_cents, incoming.owner or self.owner,
+            fields.phone, fields.value_cents, owner,
             fields.source, fields.external_id, fields.notes, created,
             incoming.state.value, *step, *closing, 1,
         )  # fmt: skip
+
+    def _check_owner(self, line: int, owner: str) -> None:
+        try:
+            self.pipeline.access.check_owner(owner)
+        except NextstepError as error:
+            raise BadRow(line, str(error)) from None
 
     def _step(self, step: IncomingStep | None) -> tuple[tuple, str]:
         """The step columns of an open lead, and its step_set event's data."""
@@ -425,6 +435,9 @@ class _Importer:
         self, incoming: IncomingLead, row: LeadRow, events: list[tuple[Any, ...]]
     ) -> None:
         """Bring a matched lead's facts up to date; its step and history stay."""
+        if not self.pipeline.access.may_change(row.owner):
+            reason = f"it is lead {row.id}, which belongs to {row.owner}."
+            raise BadRow(incoming.line, reason)
         state = State(row.state)
         if state is State.DROPPED and incoming.state is not State.DROPPED:
             self.report.flag(

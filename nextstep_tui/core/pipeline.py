@@ -17,11 +17,14 @@ import peewee
 import pendulum
 
 from nextstep_tui.config import Settings
+from nextstep_tui.core.access import Access, personal
 from nextstep_tui.core.errors import (
     Busy,
     Conflict,
     InvalidInput,
+    NextstepError,
     NotFound,
+    StorageError,
     WrongState,
 )
 from nextstep_tui.core.listing import Listing, Segment
@@ -52,6 +55,7 @@ from nextstep_tui.storage.database import (
     data_version,
     is_locked_error,
     open_database,
+    team_file,
 )
 from nextstep_tui.storage.models import Event
 from nextstep_tui.storage.models import Lead as LeadRow
@@ -70,8 +74,9 @@ def _utc_now() -> pendulum.DateTime:
 class Pipeline:
     """One rep's view of one database.
 
-    ``owner`` limits what is seen and changed to one rep's leads (a team
-    database); None means every lead (a personal database).
+    ``access`` says which leads the rep may see and change; ``owner`` is
+    whose pipeline is shown (None: every lead the rep may see). A team's
+    rep is always shown their own.
     """
 
     def __init__(
@@ -83,14 +88,18 @@ class Pipeline:
         hopium_threshold: int = 3,
         target: int = 30,
         owner: str | None = None,
+        access: Access | None = None,
+        report_zone: str | None = None,
         clock: Clock = _utc_now,
     ) -> None:
         self.db = db
         self.rep = rep
         self.zone = zone
+        self.report_zone = report_zone or zone
         self.hopium_threshold = hopium_threshold
         self.target = target
-        self.owner = owner
+        self.access = access or personal(rep)
+        self.owner = owner if self.access.sees_all else rep
         self.clock = clock
 
     def now(self) -> pendulum.DateTime:
@@ -102,12 +111,14 @@ class Pipeline:
         """Create an open lead with its first step; return its id."""
         fields = clean_fields(fields)
         step = self._checked_step(step)
+        owner = self.owner or self.rep
+        self.access.check_owner(owner)
         now = self.now()
 
         with self._writing():
             row = LeadRow.create(
                 **_field_values(fields),
-                owner=self.owner or self.rep,
+                owner=owner,
                 created_at=now,
                 state=State.OPEN.value,
                 **_step_values(step),
@@ -295,6 +306,44 @@ class Pipeline:
             self._update(row, **_field_values(fields))
             self._record(lead_id, "edited", changes)
 
+    def reassign(
+        self, lead_id: int, to: str, *, expected_version: int | None = None
+    ) -> None:
+        """Give the lead to another rep of the team (a manager's right)."""
+        to = clean_line(to, "The rep", MAX_TEXT)
+        self.access.check_reassign(to)
+
+        with self._writing():
+            row = self._row(lead_id, expected_version)
+            if row.owner == to:
+                return
+            self._update(row, owner=to)
+            self._record(lead_id, "edited", {"owner": [row.owner, to]})
+
+    def view_rep(self, owner: str | None) -> None:
+        """Show ``owner``'s pipeline (None: everyone's the rep may see)."""
+        self.access.check_views(owner)
+        self.owner = owner
+
+    def reps(self) -> list[tuple[str, int]]:
+        """The owners of open leads the rep may see, with how many each."""
+        query = (
+            LeadRow.select(LeadRow.owner, peewee.fn.COUNT(LeadRow.id))
+            .where(LeadRow.state == State.OPEN.value)
+            .group_by(LeadRow.owner)
+            .order_by(LeadRow.owner)
+        )
+        members: frozenset[str] = self.access.members
+        if not self.access.sees_all:
+            query = query.where(LeadRow.owner == self.rep)
+            members = frozenset({self.rep})
+        counts: dict[str, int] = {
+            str(owner): int(n) for owner, n in query.tuples().iterator()
+        }
+        for member in members:
+            counts.setdefault(member, 0)
+        return sorted(counts.items())
+
     def add_note(self, lead_id: int, text: str) -> None:
         """Append a talking point to go over with the buyer."""
         text = clean_text(text, "Note", MAX_NOTES, required=True)
@@ -306,9 +355,10 @@ class Pipeline:
     # -- views ---------------------------------------------------------------
 
     def get(self, lead_id: int) -> Lead:
-        row = self._scoped(LeadRow.select()).where(LeadRow.id == lead_id).first()
+        row = LeadRow.get_or_none(LeadRow.id == lead_id)
         if row is None:
             raise NotFound(f"No lead with id {lead_id}.")
+        self.access.check_sees(lead_id, row.owner)
         return self._lead(row)
 
     def history(self, lead_id: int) -> list[HistoryEvent]:
@@ -501,10 +551,7 @@ class Pipeline:
         row = LeadRow.get_or_none(LeadRow.id == lead_id)
         if row is None:
             raise NotFound(f"No lead with id {lead_id}.")
-        if self.owner is not None and row.owner != self.owner:
-            raise WrongState(
-                f"Lead {lead_id} belongs to {row.owner}; you can change only your own."
-            )
+        self.access.check_changes(lead_id, row.owner)
         if expected_version is not None and row.version != expected_version:
             raise Conflict(
                 f"Lead {lead_id} was changed in another session since you opened it; "
@@ -591,8 +638,8 @@ class Pipeline:
         except (ValueError, IndexError):
             raise InvalidInput(f"{month!r} is not a month (YYYY-MM).") from None
         return (
-            start_of_local_day(first, self.zone),
-            start_of_local_day(first.add(months=1), self.zone),
+            start_of_local_day(first, self.report_zone),
+            start_of_local_day(first.add(months=1), self.report_zone),
         )
 
     def _month_bounds(self) -> list[tuple[str, int, int]]:
@@ -604,7 +651,7 @@ class Pipeline:
         ).scalar(as_tuple=True)
         if low is None:
             return []
-        zone = pendulum.timezone(self.zone)
+        zone = pendulum.timezone(self.report_zone)
         month = (
             pendulum.from_timestamp(low, tz="UTC")
             .in_timezone(zone)
@@ -618,8 +665,8 @@ class Pipeline:
             bounds.append(
                 (
                     f"{month.year:04d}-{month.month:02d}",
-                    int(start_of_local_day(month, self.zone).timestamp()),
-                    int(start_of_local_day(following, self.zone).timestamp()),
+                    int(start_of_local_day(month, self.report_zone).timestamp()),
+                    int(start_of_local_day(following, self.report_zone).timestamp()),
                 )
             )
             month = following
@@ -762,14 +809,38 @@ def open_pipeline(
     """Open the database the settings name and a pipeline over it.
 
     With ``create`` false, a database that does not exist yet is an error
-    (a mistyped path must not look like an empty pipeline).
+    (a mistyped path must not look like an empty pipeline). A team's
+    database brings its team's rules, however it was named.
     """
+    from nextstep_tui.team import load_team
+
     db = open_database(settings.database, create=create)
-    return Pipeline(
+    config = team_file(db)
+    if config is None:
+        return Pipeline(
+            db,
+            rep=settings.rep,
+            zone=settings.zone,
+            hopium_threshold=settings.hopium_threshold,
+            target=settings.target,
+            owner=owner,
+        )
+
+    try:
+        team = load_team(config)
+    except NextstepError as error:
+        db.close()
+        raise StorageError(f"This is a team's database, but: {error}") from None
+    access = team.access_for(settings.rep)
+    pipeline = Pipeline(
         db,
         rep=settings.rep,
         zone=settings.zone,
-        hopium_threshold=settings.hopium_threshold,
-        target=settings.target,
-        owner=owner,
+        report_zone=team.zone,
+        hopium_threshold=team.hopium_threshold or settings.hopium_threshold,
+        target=team.target_of(settings.rep) or settings.target,
+        access=access,
     )
+    if owner is not None:
+        pipeline.view_rep(owner)
+    return pipeline

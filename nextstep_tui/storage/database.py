@@ -68,7 +68,11 @@ def _sqlite_path(target: str) -> Path:
 
 
 def _open_sqlite(path: Path, create: bool) -> peewee.SqliteDatabase:
-    if not path.exists():
+    try:
+        exists = path.exists()
+    except PermissionError:
+        raise StorageError(_not_allowed(path)) from None
+    if not exists:
         if not create:
             raise StorageError(
                 f"No database at {path}. Adding a lead (nextstep add), importing "
@@ -100,10 +104,19 @@ def _create_private_file(path: Path) -> None:
     log.info("created database %s", path)
 
 
+def _not_allowed(path: Path) -> str:
+    return (
+        f"You may not open {path}. If it is a team's database, are you in the "
+        "team's group? (`id` lists your groups; a new member logs in again.)"
+    )
+
+
 def _check_is_sqlite(path: Path) -> None:
     try:
         with path.open("rb") as handle:
             header = handle.read(16)
+    except PermissionError:
+        raise StorageError(_not_allowed(path)) from None
     except OSError as error:
         raise StorageError(f"Cannot read the database {path}: {error}") from None
     if header and header != b"SQLite format 3\x00":
@@ -143,3 +156,25 @@ def is_locked_error(error: BaseException) -> bool:
     return isinstance(error, peewee.OperationalError | sqlite3.OperationalError) and (
         "locked" in text or "busy" in text
     )
+
+
+TEAM_KEY = "team_config"
+
+
+def remember_team(db: peewee.Database, config: Path) -> None:
+    """Mark the database as a team's, with the path of its ``team.toml``."""
+    param = db.param
+    with schema.write_transaction(db):
+        db.execute_sql(
+            f"INSERT INTO meta (key, value) VALUES ({param}, {param}) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (TEAM_KEY, str(config)),
+        )
+
+
+def team_file(db: peewee.Database) -> Path | None:
+    """The team configuration of a team database; None for a personal one."""
+    row = db.execute_sql(
+        f"SELECT value FROM meta WHERE key = {db.param}", (TEAM_KEY,)
+    ).fetchone()
+    return Path(row[0]) if row else None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from nextstep_tui.core.access import Access
 from nextstep_tui.core.errors import Conflict, InvalidInput, NotFound, WrongState
 from nextstep_tui.core.model import DropReason, LeadFields, ListView, State, StepInput
 from nextstep_tui.core.pipeline import Pipeline
@@ -259,7 +260,11 @@ def test_unknown_lead_is_not_found(pipeline: Pipeline) -> None:
 def test_team_scope_refuses_other_reps_leads(pipeline: Pipeline) -> None:
     lead_id = pipeline.add_lead(fields(), step())
     bob = Pipeline(
-        pipeline.db, rep="bob", zone=pipeline.zone, owner="bob", clock=pipeline.clock
+        pipeline.db,
+        rep="bob",
+        zone=pipeline.zone,
+        access=Access(rep="bob", team="sales"),
+        clock=pipeline.clock,
     )
 
     assert bob.count() == 0

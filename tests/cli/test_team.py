@@ -1,0 +1,151 @@
+"""The team commands, and the other commands in a team's database."""
+
+from __future__ import annotations
+
+import grp
+import os
+from pathlib import Path
+
+import pytest
+
+import nextstep_tui.config as config
+import nextstep_tui.team as team_module
+from nextstep_tui.cli import main
+
+GROUP = grp.getgrgid(os.getgid()).gr_name
+
+
+@pytest.fixture
+def team(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A team made by ``team init``, named in the environment as reps do."""
+    real = team_module.members_of_group
+    monkeypatch.setattr(
+        team_module, "members_of_group", lambda name: real(name) | {"ann", "bob"}
+    )
+    folder = tmp_path / "sales"
+    assert (
+        main(["team", "init", str(folder), "--group", GROUP, "--manager", "maria"]) == 0
+    )
+    monkeypatch.setenv("NEXTSTEP_TEAM", str(folder))
+    return folder
+
+
+def login(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    """Run the next commands as the login ``name`` (the OS says who we are)."""
+    monkeypatch.setattr(config, "current_rep", lambda: name)
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def add(capsys: pytest.CaptureFixture[str], name: str) -> int:
+    code, out, err = run(capsys, "add", name, "--step", "Demo", "--due", "mon 10am")
+    assert code == 0, err
+    return int(out)
+
+
+def test_init_says_what_it_made_and_what_reps_do(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "east"
+    code, out, err = run(capsys, "team", "init", str(folder), "--group", GROUP)
+    assert code == 0, err
+    assert f"Made the team {GROUP} in {folder}" in out
+    assert f'team = "{folder}"' in out
+    assert (folder / "pipeline.db").exists() and (folder / "team.toml").exists()
+
+    code, _, err = run(capsys, "team", "init", str(folder), "--group", GROUP)
+    assert code == 1 and "not empty" in err
+
+
+def test_init_needs_a_group(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["team", "init", str(tmp_path / "x")])
+    assert exit_.value.code == 2
+    assert "--group" in capsys.readouterr().err
+    code, _, err = run(capsys, "team", "init", str(tmp_path / "x"), "--group", "zz-no")
+    assert code == 1 and "no group 'zz-no'" in err
+
+
+def test_reps_see_their_own_and_the_manager_everyones(
+    team: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    login(monkeypatch, "ann")
+    anns = add(capsys, "Acme")
+    login(monkeypatch, "bob")
+    bobs = add(capsys, "Globex")
+
+    code, out, _ = run(capsys, "list")
+    assert "Globex" in out and "Acme" not in out
+    code, _, err = run(capsys, "show", str(anns))
+    assert code == 1 and f"No lead with id {anns} in your pipeline" in err
+    code, _, err = run(capsys, "win", str(anns))
+    assert code == 1 and "belongs to ann" in err
+    code, _, err = run(capsys, "list", "--rep", "ann")
+    assert code == 1 and "Only a manager can see other reps' pipelines" in err
+    code, _, err = run(capsys, "reassign", str(bobs), "ann")
+    assert code == 1 and "Only a manager can reassign leads; ask maria" in err
+
+    login(monkeypatch, "maria")
+    code, out, _ = run(capsys, "list")
+    assert "Globex" in out and "Acme" in out
+    code, out, _ = run(capsys, "agenda", "--rep", "ann")
+    assert "Acme" in out and "Globex" not in out
+    code, out, _ = run(capsys, "team", "show")
+    assert "you:      maria, a manager" in out
+    counts = out.split("open leads:\n")[1]
+    shown = dict(line.split() for line in counts.splitlines())
+    assert {name: shown[name] for name in ("ann", "bob", "maria")} == {
+        "ann": "1",
+        "bob": "1",
+        "maria": "0",
+    }
+
+
+def test_a_manager_reassigns(
+    team: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    login(monkeypatch, "ann")
+    lead_id = add(capsys, "Acme")
+    login(monkeypatch, "maria")
+
+    code, out, err = run(capsys, "reassign", str(lead_id), "bob")
+    assert code == 0, err
+    assert out.strip() == f"Lead {lead_id} is now bob's (was ann's)."
+    code, out, _ = run(capsys, "show", str(lead_id))
+    assert "maria" in out and "owner=ann -> bob" in out
+    code, _, err = run(capsys, "reassign", str(lead_id), "eve")
+    assert code == 1 and "eve is not in the team" in err
+
+    login(monkeypatch, "bob")
+    code, out, _ = run(capsys, "list")
+    assert "Acme" in out
+
+
+def test_doctor_tells_the_team_and_its_rights(
+    team: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    login(monkeypatch, "ann")
+    code, out, _ = run(capsys, "doctor")
+    assert f"team:        {GROUP} ({team / 'team.toml'})" in out
+    assert "role:        rep" in out
+    assert "warning" not in out.replace("warning: not WAL", "")
+
+    os.chmod(team / "pipeline.db", 0o664)
+    code, out, _ = run(capsys, "doctor")
+    assert code == 1
+    assert "others have access" in out
+
+
+def test_a_personal_database_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("NEXTSTEP_DB", str(tmp_path / "mine.db"))
+    add(capsys, "Acme")
+    code, out, _ = run(capsys, "team", "show")
+    assert code == 0 and "is a personal database: all yours" in out
+    code, _, err = run(capsys, "reassign", "1", "bob")
+    assert code == 1 and "reassigning is for a team's database" in err
