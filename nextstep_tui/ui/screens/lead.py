@@ -37,6 +37,7 @@ from nextstep_tui.ui.flows import (
 from nextstep_tui.ui.forms import attribute_states
 from nextstep_tui.ui.screens.base import PipelineView
 from nextstep_tui.ui.screens.cohorts import age_label
+from nextstep_tui.ui.screens.reps import RepPicker
 from nextstep_tui.ui.widgets.key_line import KeyLine
 
 TIME_FORMAT = "YYYY-MM-DD HH:mm"
@@ -413,6 +414,7 @@ class LeadScreen(PipelineView):
         Binding("w", "win", "Win", id="lead.win"),
         Binding("s", "edit_step", "Step", id="lead.edit_step"),
         Binding("u", "recycle", "Recycle", id="lead.recycle"),
+        Binding("o", "reassign", "Reassign", id="lead.reassign"),
     ]
 
     class Loaded(Message):
@@ -580,6 +582,8 @@ class LeadScreen(PipelineView):
             return lead.state is State.OPEN
         if action == "recycle":
             return lead.state is State.DROPPED
+        if action == "reassign":
+            return self.pipeline.access.manager
         return True
 
     def action_back(self) -> None:
@@ -624,6 +628,39 @@ class LeadScreen(PipelineView):
                 self.save_note(text)
 
         self.app.push_screen(NoteDialog(lead.name), typed)
+
+    @work(thread=True, exclusive=True, group="reps", exit_on_error=False)
+    def action_reassign(self) -> None:
+        lead = self.lead
+        if lead is None:
+            return
+        try:
+            reps = self.pipeline.reps()
+        except Exception as error:
+            tell_failure(self.app, error)
+            return
+
+        def chosen(rep: str | None) -> None:
+            if rep:
+                self.reassign(rep, lead.version)
+
+        title = f"Who takes {one_line(lead.name)}"
+        picker = RepPicker(title, reps, current=lead.owner)
+        self.app.call_from_thread(self.app.push_screen, picker, chosen)
+
+    @work(thread=True, group="lead-write", exit_on_error=False)
+    def reassign(self, rep: str, version: int) -> None:
+        try:
+            self.pipeline.reassign(self.lead_id, rep, expected_version=version)
+        except Conflict:
+            self.app.notify(CONFLICT_TEXT, severity="warning", markup=False, timeout=10)
+            self.post_message(self.FieldsSaved(self.lead_id))
+            return
+        except Exception as error:  # told to the rep; logged if unexpected
+            tell_failure(self.app, error)
+            return
+        self.app.notify(f"The lead is now {one_line(rep)}'s.", markup=False)
+        self.post_message(self.FieldsSaved(self.lead_id))
 
     @work(thread=True, group="lead-write", exit_on_error=False)
     def save_fields(self, fields: LeadFields, version: int) -> None:

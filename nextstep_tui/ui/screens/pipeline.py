@@ -15,6 +15,7 @@ from textual.widgets import Input, Static
 from nextstep_tui.core.model import Health, Lead, ListView, lacking_in_words
 from nextstep_tui.ui.flows import tell_failure
 from nextstep_tui.ui.screens.base import LeadListView
+from nextstep_tui.ui.screens.reps import RepPicker
 from nextstep_tui.ui.widgets.health import HealthLine
 from nextstep_tui.ui.widgets.key_line import KeyLine
 from nextstep_tui.ui.widgets.lead_list import (
@@ -54,10 +55,13 @@ def section_counts(health: Health) -> dict[ListView, int]:
     }
 
 
-def lead_summary(lead: Lead, threshold: int) -> str:
-    """The highlighted lead's flags in words, for the line under the list."""
+def lead_summary(lead: Lead, threshold: int, owner: bool = False) -> str:
+    """The highlighted lead's flags in words, for the line under the list
+    (with its rep's name when the list holds several reps' leads)."""
     step = lead.step
     words = [lead.name if not lead.company else f"{lead.name} · {lead.company}"]
+    if owner:
+        words.insert(0, lead.owner)
     if step is None:
         return words[0]
     words.append(step.action)
@@ -71,7 +75,10 @@ def lead_summary(lead: Lead, threshold: int) -> str:
 
 
 class SectionBar(Static):
-    """The sections as a line of tabs, the shown one marked."""
+    """The sections as a line of tabs, the shown one marked, and whose
+    pipeline it is when a manager looks at a team's."""
+
+    whose = ""
 
     def show(self, current: ListView, counts: dict[ListView, int] | None) -> None:
         parts: list[str | tuple[str, str]] = []
@@ -79,6 +86,8 @@ class SectionBar(Static):
             count = f" {counts[view]}" if counts is not None else ""
             text = f" {key} {label}{count} "
             parts.append((f"[{text}]", "reverse bold") if view is current else text)
+        if self.whose:
+            parts.append((f" · {self.whose}", "bold"))
         self.update(Content.assemble(*parts))
 
 
@@ -105,6 +114,7 @@ class PipelineScreen(LeadListView):
         Binding("c", "cohorts", "Cohorts", id="pipeline.cohorts"),
         Binding("r", "recycle_list", "Recycle", id="pipeline.recycle_list"),
         Binding("i", "import_file", "Import", show=False, id="pipeline.import"),
+        Binding("o", "choose_rep", "Rep", id="pipeline.choose_rep"),
         Binding(
             "escape",
             "clear_filter",
@@ -148,6 +158,7 @@ class PipelineScreen(LeadListView):
 
     def on_mount(self) -> None:
         self.query_one("#filter").display = False
+        self.query_one("#sections", SectionBar).whose = self._whose()
         self.query_one("#sections", SectionBar).show(self.section, None)
         self.lead_list.focus()
         self.read_health()
@@ -190,7 +201,9 @@ class PipelineScreen(LeadListView):
     @on(LeadList.Highlighted)
     def show_summary(self, message: LeadList.Highlighted) -> None:
         lead = self.lead_list.lead
-        text = lead_summary(lead, self.pipeline.hopium_threshold) if lead else ""
+        pipeline = self.pipeline
+        several = pipeline.access.team is not None and pipeline.owner is None
+        text = lead_summary(lead, pipeline.hopium_threshold, several) if lead else ""
         self.query_one("#summary", Static).update(Content(text))
 
     @on(LeadList.Selected)
@@ -229,7 +242,39 @@ class PipelineScreen(LeadListView):
         if action == "clear_filter":
             box = self.query_one("#filter", Input)
             return bool(box.display)
+        if action == "choose_rep":
+            return self.pipeline.access.manager
         return True
+
+    # -- whose pipeline (a team's manager) -------------------------------------
+
+    def _whose(self) -> str:
+        access = self.pipeline.access
+        if access.team is None:
+            return ""
+        return self.pipeline.owner or "everyone"
+
+    @work(thread=True, exclusive=True, group="reps", exit_on_error=False)
+    def action_choose_rep(self) -> None:
+        try:
+            reps = self.pipeline.reps()
+        except Exception as error:
+            tell_failure(self.app, error)
+            return
+        picker = RepPicker(
+            "Whose pipeline", reps, everyone=True, current=self.pipeline.owner
+        )
+        self.app.call_from_thread(self.app.push_screen, picker, self.show_rep)
+
+    def show_rep(self, rep: str | None) -> None:
+        if rep is None:
+            return
+        self.pipeline.view_rep(rep or None)
+        bar = self.query_one("#sections", SectionBar)
+        bar.whose = self._whose()
+        bar.show(self.section, self._counts)
+        self._show_source(keep_lead=False)
+        self.read_health()
 
     # -- lead actions -------------------------------------------------------------
 
@@ -274,6 +319,12 @@ class PipelineScreen(LeadListView):
             "Dropped leads and their recycle days",
             self.action_recycle_list,
         )
+        if self.pipeline.access.manager:
+            yield SystemCommand(
+                "Whose pipeline",
+                "Show one rep's leads, or everyone's",
+                self.action_choose_rep,
+            )
         yield SystemCommand(
             "Import a CSV file",
             "Leads from a spreadsheet or another CRM's export",

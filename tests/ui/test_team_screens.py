@@ -1,0 +1,143 @@
+"""A team's database in the app: a manager picks whose pipeline and reassigns;
+a rep is offered neither."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from nextstep_tui.core.access import Access
+from nextstep_tui.core.model import LeadFields
+from nextstep_tui.core.pipeline import Pipeline
+from nextstep_tui.ui.screens.lead import LeadScreen
+from nextstep_tui.ui.screens.pipeline import PipelineScreen
+from nextstep_tui.ui.screens.reps import RepPicker
+from nextstep_tui.ui.widgets.key_line import KeyLine
+from tests.conftest import Clock
+from tests.core.helpers import step
+from tests.ui.conftest import RecordingApp, settle, shown_names, until
+
+TEAM = frozenset({"ann", "bob", "maria"})
+
+TeamApp = Callable[..., RecordingApp]
+
+
+@pytest.fixture
+def team_app(pipeline: Pipeline, clock: Clock) -> TeamApp:
+    """Ann's Acme and Bob's Globex and Hooli; the app as ``rep``."""
+
+    def pipeline_of(rep: str, manager: bool = False) -> Pipeline:
+        access = Access(
+            rep=rep, team="sales", manager=manager, members=TEAM, managers=("maria",)
+        )
+        return Pipeline(
+            pipeline.db, rep=rep, zone=pipeline.zone, access=access, clock=clock
+        )
+
+    pipeline_of("ann").add_lead(LeadFields("Acme"), step("Demo", "today 16:00"))
+    bob = pipeline_of("bob")
+    bob.add_lead(LeadFields("Globex"), step("Proposal", "today 17:00"))
+    bob.add_lead(LeadFields("Hooli"), step("Pilot review", "today 18:00"))
+
+    def app_of(rep: str, manager: bool = False) -> RecordingApp:
+        return RecordingApp(pipeline_of(rep, manager))
+
+    return app_of
+
+
+def key_line(app: RecordingApp) -> str:
+    return str(app.screen.query_one(KeyLine).render())
+
+
+def section_bar(app: RecordingApp) -> str:
+    return str(app.screen.query_one("#sections").render())
+
+
+async def test_a_manager_picks_whose_pipeline(team_app: TeamApp) -> None:
+    app = team_app("maria", True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert shown_names(app) == ["Acme", "Globex", "Hooli"]
+        assert "· everyone" in section_bar(app)
+        assert "o Rep" in key_line(app)
+
+        await pilot.press("o")
+        assert await until(pilot, lambda: isinstance(app.screen, RepPicker))
+        picker = app.screen
+        assert isinstance(picker, RepPicker)
+        assert picker.reps == [("ann", 1), ("bob", 2), ("maria", 0)]
+        await pilot.press("down", "down", "enter")  # Everyone, ann, bob
+        await settle(pilot)
+
+        assert isinstance(app.screen, PipelineScreen)
+        assert shown_names(app) == ["Globex", "Hooli"]
+        assert "· bob" in section_bar(app)
+        summary = str(app.screen.query_one("#summary").render())
+        assert not summary.startswith("bob")  # one rep's list: no names needed
+
+        await pilot.press("o")
+        assert await until(pilot, lambda: isinstance(app.screen, RepPicker))
+        await pilot.press("escape")  # leaving changes nothing
+        await settle(pilot)
+        assert shown_names(app) == ["Globex", "Hooli"]
+
+        await pilot.press("o")
+        assert await until(pilot, lambda: isinstance(app.screen, RepPicker))
+        await pilot.press("home", "enter")
+        await settle(pilot)
+        assert shown_names(app) == ["Acme", "Globex", "Hooli"]
+        summary = str(app.screen.query_one("#summary").render())
+        assert summary.startswith("ann — Acme")
+
+
+async def test_a_manager_reassigns_from_the_lead_screen(team_app: TeamApp) -> None:
+    app = team_app("maria", True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")  # Acme, Ann's
+        assert await until(pilot, lambda: isinstance(app.screen, LeadScreen))
+        await settle(pilot)
+        assert "o Reassign" in key_line(app)
+
+        await pilot.press("o")
+        assert await until(pilot, lambda: isinstance(app.screen, RepPicker))
+        await pilot.press("down", "enter")  # from ann to bob
+        assert await until(pilot, lambda: "The lead is now bob's." in app.told)
+        await settle(pilot)
+
+        lead = app.pipeline.get(app.pipeline.rows()[0].id)
+        assert (lead.name, lead.owner) == ("Acme", "bob")
+        assert app.pipeline.history(lead.id)[-1].data == {"owner": ["ann", "bob"]}
+
+
+async def test_a_rep_is_offered_neither(team_app: TeamApp) -> None:
+    app = team_app("ann")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert shown_names(app) == ["Acme"]
+        assert "· ann" in section_bar(app)
+        assert "Rep" not in key_line(app)
+        await pilot.press("o")
+        await settle(pilot)
+        assert isinstance(app.screen, PipelineScreen)
+        assert shown_names(app) == ["Acme"]
+
+        await pilot.press("enter")
+        assert await until(pilot, lambda: isinstance(app.screen, LeadScreen))
+        await settle(pilot)
+        assert "Reassign" not in key_line(app)
+        await pilot.press("o")
+        await settle(pilot)
+        assert isinstance(app.screen, LeadScreen)
+        assert app.pipeline.get(app.pipeline.rows()[0].id).owner == "ann"
+
+
+async def test_a_personal_database_shows_no_team(team_app: TeamApp) -> None:
+    app = team_app("ann")
+    app.pipeline.access = Access(rep="ann")
+    app.pipeline.owner = None
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert "·" not in section_bar(app)
+        assert shown_names(app) == ["Acme", "Globex", "Hooli"]
