@@ -11,7 +11,7 @@ import json
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import peewee
 import pendulum
@@ -49,6 +49,7 @@ from nextstep_tui.core.when import (
     check_later,
     check_recycle_day,
     day_bounds,
+    local_label,
     start_of_local_day,
 )
 from nextstep_tui.storage.database import (
@@ -553,11 +554,30 @@ class Pipeline:
             raise NotFound(f"No lead with id {lead_id}.")
         self.access.check_changes(lead_id, row.owner)
         if expected_version is not None and row.version != expected_version:
-            raise Conflict(
-                f"Lead {lead_id} was changed in another session since you opened it; "
-                "look at it again before saving."
-            )
+            self._changed_meanwhile(row)
         return row
+
+    def _changed_meanwhile(self, row: LeadRow) -> NoReturn:
+        """Refuse a save made on an old reading, saying what the lead is now:
+        closed (a reason, never to be overwritten), or its step as it stands."""
+        last = (
+            Event.select().where(Event.lead == row.id).order_by(Event.id.desc()).first()
+        )
+        by = ""
+        if last is not None:
+            at = last.at.in_timezone(self.zone).format("HH:mm")
+            by = f" by {last.actor} at {at}"
+        if row.state != State.OPEN.value:
+            reason = f" ({row.drop_reason})" if row.drop_reason else ""
+            raise WrongState(
+                f"{row.name} was {row.state}{reason} in another session{by}; "
+                "nothing was saved."
+            )
+        due = local_label(row.step_due, row.step_has_time, self.zone, now=self.now())
+        raise Conflict(
+            f"{row.name} was changed in another session{by}: its step is now "
+            f"{row.step_action!r}, {due}."
+        )
 
     def _open_row(self, lead_id: int, expected_version: int | None) -> LeadRow:
         row = self._row(lead_id, expected_version)

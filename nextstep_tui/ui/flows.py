@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Protocol, cast
 from textual.message import Message
 from textual.screen import Screen
 
-from nextstep_tui.core.errors import NextstepError, NotFound, WrongState
+from nextstep_tui.core.errors import Conflict, NextstepError, NotFound, WrongState
 from nextstep_tui.core.model import Health, Lead, State
 from nextstep_tui.core.pipeline import Pipeline
 from nextstep_tui.ui.forms import DecisionKind, EditorMode, StepDecision, StepDraft
@@ -184,10 +184,16 @@ class LeadFlows:
         try:
             lead_id, what, told = apply_decision(self.pipeline, mode, lead, decision)
         except NextstepError as error:
-            self._fail(error)
-            if decision.draft is not None and not isinstance(
+            kept = decision.draft is not None and not isinstance(
                 error, NotFound | WrongState
-            ):
+            )
+            if kept and isinstance(error, Conflict):
+                error = Conflict(
+                    f"Not saved: {error} Yours is back in the editor: save it "
+                    "over theirs, or change it."
+                )
+            self._fail(error)
+            if kept and decision.draft is not None:
                 self.app.call_from_thread(
                     self._retry, mode, lead.id if lead else None, decision.draft
                 )

@@ -245,9 +245,28 @@ def test_stale_version_is_a_conflict(pipeline: Pipeline) -> None:
     seen = pipeline.get(lead_id).version
     pipeline.postpone(lead_id, when("tue 10:00"))
 
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict) as caught:
         pipeline.postpone(lead_id, when("wed 10:00"), expected_version=seen)
     assert pipeline.get(lead_id).step.postponed == 1  # type: ignore[union-attr]
+    # What the other session left, in words, beside what the rep is saving.
+    assert str(caught.value) == (
+        "Acme was changed in another session by ann at 15:00: its step is now "
+        "'Demo to the CFO', Tue 8 Dec 10:00."
+    )
+
+
+def test_a_save_on_a_lead_closed_elsewhere_says_why(pipeline: Pipeline) -> None:
+    lead_id = pipeline.add_lead(fields(), step(due="mon 10:00"))
+    seen = pipeline.get(lead_id).version
+    pipeline.drop(lead_id, DropReason.NO_BUDGET)
+
+    with pytest.raises(WrongState) as caught:
+        pipeline.postpone(lead_id, when("wed 10:00"), expected_version=seen)
+    assert str(caught.value) == (
+        "Acme was dropped (no-budget) in another session by ann at 15:00; "
+        "nothing was saved."
+    )
+    assert pipeline.get(lead_id).state is State.DROPPED
 
 
 def test_unknown_lead_is_not_found(pipeline: Pipeline) -> None:

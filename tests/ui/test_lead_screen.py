@@ -14,7 +14,6 @@ from nextstep_tui.core.model import DropReason, HistoryEvent, LeadFields, State
 from nextstep_tui.core.pipeline import Pipeline
 from nextstep_tui.ui.forms import EditorMode
 from nextstep_tui.ui.screens.lead import (
-    CONFLICT_TEXT,
     LeadDraft,
     LeadForm,
     LeadScreen,
@@ -268,7 +267,7 @@ async def test_form_mistakes_are_messages_and_escape_keeps_the_lead(
         assert pipeline.get(seeded.globex).name == "Globex"
 
 
-async def test_a_conflict_is_told_in_plain_words(
+async def test_a_conflict_shows_both_values_and_keeps_the_edit(
     make_app: AppMaker, pipeline: Pipeline, seeded: Seeded
 ) -> None:
     app = make_app()
@@ -283,12 +282,25 @@ async def test_a_conflict_is_told_in_plain_words(
         pipeline.edit_lead(seeded.globex, LeadFields("Globex Corporation", "Globex"))
         form.query_one("#phone", Input).value = "555-0100"
         await pilot.press("ctrl+s")
-        await settle(pilot)
+        assert await until(pilot, lambda: isinstance(app.screen, LeadForm))
 
-        assert CONFLICT_TEXT in app.told
+        [told] = [told for told in app.told if told.startswith("Not saved")]
+        assert "changed in another session by ann at" in told
+        assert (
+            "Theirs → yours: name 'Globex Corporation' → 'Globex'; "
+            "company 'Globex' → 'Globex Inc'; phone '' → '555-0100'." in told
+        )
         lead = pipeline.get(seeded.globex)
         assert (lead.name, lead.fields.phone) == ("Globex Corporation", "")
         assert text(screen, "#lead-name") == "Globex Corporation"
+        again = app.screen
+        assert again is not form and isinstance(again, LeadForm)
+        assert again.query_one("#phone", Input).value == "555-0100"
+
+        await pilot.press("ctrl+s")  # the rep's, over theirs, knowingly
+        await settle(pilot)
+        lead = pipeline.get(seeded.globex)
+        assert (lead.name, lead.fields.phone) == ("Globex", "555-0100")
 
 
 # -- talking points ------------------------------------------------------------

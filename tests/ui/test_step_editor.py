@@ -382,7 +382,11 @@ async def test_a_conflicting_change_reopens_the_editor_with_what_was_typed(
 
         assert isinstance(app.screen, StepEditor)
         assert editor(app).query_one("#action", Input).value == "Send terms"
-        assert any("another session" in told for told in app.told)
+        [told] = [told for told in app.told if "another session" in told]
+        # Both values: theirs in words, yours back in the editor.
+        assert "by ann at" in told
+        assert "its step is now 'Changed elsewhere', Mon 7 Dec 12:00." in told
+        assert "Yours is back in the editor" in told
         assert action_of(pipeline, seeded.acme) == "Changed elsewhere"
 
         await pilot.press("ctrl+s")

@@ -345,6 +345,17 @@ class LeadForm(ModalScreen[LeadFields | None]):
         self.focus_next()
 
 
+def fields_differing(theirs: LeadFields, yours: LeadFields) -> list[str]:
+    """Each fact the two differ on: "company 'Acme' → 'Acme Ltd'"."""
+    draft_theirs, draft_yours = draft_of_fields(theirs), draft_of_fields(yours)
+    return [
+        f"{label.lower()} {getattr(draft_theirs, name)!r} → "
+        f"{getattr(draft_yours, name)!r}"
+        for name, label in LeadForm.FIELDS
+        if getattr(draft_theirs, name) != getattr(draft_yours, name)
+    ]
+
+
 class NoteDialog(ModalScreen[str | None]):
     """Type one talking point; returns it checked, or None if left."""
 
@@ -667,15 +678,37 @@ class LeadScreen(PipelineView):
         """Write the edited facts, if nobody changed the lead meanwhile."""
         try:
             self.pipeline.edit_lead(self.lead_id, fields, expected_version=version)
-        except Conflict:
-            self.app.notify(CONFLICT_TEXT, severity="warning", markup=False, timeout=10)
-            self.post_message(self.FieldsSaved(self.lead_id))
+        except Conflict as error:
+            self.keep_edit(fields, str(error))
             return
         except Exception as error:  # told to the rep; logged if unexpected
             tell_failure(self.app, error)
             return
         self.app.notify(f"Saved {one_line(fields.name)}.", markup=False)
         self.post_message(self.FieldsSaved(self.lead_id))
+
+    def keep_edit(self, yours: LeadFields, why: str) -> None:
+        """Worker thread: another session saved first. Say what differs,
+        theirs and yours, and open the form again on what the rep typed."""
+        try:
+            lead = self.pipeline.get(self.lead_id)
+        except Exception as error:  # closed or gone meanwhile: say so
+            tell_failure(self.app, error)
+            self.post_message(self.FieldsSaved(self.lead_id))
+            return
+        differ = fields_differing(lead.fields, yours)
+        told = f"Not saved: {why}"
+        if differ:
+            told += " Theirs → yours: " + "; ".join(differ) + "."
+        told += " Your edit is open again: ctrl+s saves it over theirs."
+        self.app.notify(told, severity="warning", markup=False, timeout=15)
+        self.post_message(self.FieldsSaved(self.lead_id))
+
+        def edited(fields: LeadFields | None) -> None:
+            if fields is not None:
+                self.save_fields(fields, lead.version)
+
+        self.app.call_from_thread(self.app.push_screen, LeadForm(yours), edited)
 
     @work(thread=True, group="lead-write", exit_on_error=False)
     def save_note(self, text: str) -> None:
