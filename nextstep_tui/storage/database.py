@@ -43,12 +43,12 @@ def open_database(target: str, create: bool = True) -> peewee.Database:
         schema.upgrade(db)
     except (peewee.DatabaseError, peewee.ImproperlyConfigured) as error:
         db.close()
-        shown = _without_password(target)
+        shown = without_password(target)
         raise StorageError(f"Cannot open the database {shown}: {error}") from None
     return db
 
 
-def _without_password(target: str) -> str:
+def without_password(target: str) -> str:
     """A URL fit to print: ``user:secret@`` becomes ``user:***@``."""
     return re.sub(r"(://[^/:@]*:)[^/@]*@", r"\1***@", target)
 

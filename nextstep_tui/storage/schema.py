@@ -760,6 +760,20 @@ def write_transaction(db: peewee.Database) -> peewee._atomic:
     return db.atomic()
 
 
+def ids_follow_rows(db: peewee.Database) -> None:
+    """After rows were written with their own ids, hand out new ids past them.
+
+    SQLite's rowid does so by itself; PostgreSQL's identity sequences do not.
+    """
+    if dialect(db) != "postgresql":
+        return
+    for table in ("lead", "event"):
+        db.execute_sql(
+            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+            f"COALESCE(MAX(id), 1), MAX(id) IS NOT NULL) FROM {table}"
+        )
+
+
 def read_snapshot(db: peewee.Database) -> peewee._atomic:
     """A read transaction in which every query sees the same moment.
 
