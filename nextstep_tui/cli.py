@@ -20,7 +20,7 @@ import pendulum
 
 from nextstep_tui import __version__
 from nextstep_tui.config import Settings, load_settings
-from nextstep_tui.core.errors import NextstepError
+from nextstep_tui.core.errors import InvalidInput, NextstepError
 from nextstep_tui.core.model import (
     DropReason,
     Lead,
@@ -40,6 +40,7 @@ from nextstep_tui.core.when import (
     parse_when,
     relative,
 )
+from nextstep_tui.storage.database import without_password as _without_password
 
 # How events store their instants: ISO 8601 in UTC, as the pipeline writes them.
 _INSTANT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?\+00:00")
@@ -191,6 +192,17 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("rep", help="the login of the rep who takes it")
 
     _add_team(commands)
+
+    sub = command(
+        "migrate-to",
+        "copy this pipeline into an empty PostgreSQL database, and check the copy",
+        run_migrate_to,
+    )
+    sub.add_argument(
+        "url",
+        metavar="URL",
+        help="the target, e.g. postgresql://ann@db.example/sales; it must be empty",
+    )
 
     from nextstep_tui.transfer.commands import register
 
@@ -409,6 +421,37 @@ def run_backup(args: argparse.Namespace, settings: Settings) -> int:
     copy = backup(pipeline.db, args.file)
     print(f"Backed up to {copy}.")
     return 0
+
+
+def run_migrate_to(args: argparse.Namespace, settings: Settings) -> int:
+    """Copy, then print each table's rows and checksum on both sides."""
+    from nextstep_tui.storage.copying import copy_database
+
+    if not args.url.startswith(("postgresql://", "postgres://")):
+        raise InvalidInput(f"Name the target as postgresql://..., not {args.url!r}.")
+    pipeline = open_pipeline(settings, create=False)
+    shown: dict[str, int] = {}
+
+    def progress(table: str, done: int, total: int) -> None:
+        # A line per tenth of a table, so a long copy shows it is moving.
+        tenth = done * 10 // max(total, 1)
+        if tenth > shown.get(table, -1):
+            shown[table] = tenth
+            print(f"copying {table}: {done:,} of {total:,} rows", file=sys.stderr)
+
+    tables = copy_database(pipeline.db, args.url, progress)
+    print(f"{'table':<11} {'rows here':>10} {'rows there':>11}  {'sha-256':<16} check")
+    for table in tables:
+        check = "ok" if table.matches else "DIFFERS"
+        print(
+            f"{table.name:<11} {table.source_rows:>10,} {table.target_rows:>11,}  "
+            f"{table.target_sum[:16]:<16} {check}"
+        )
+    if all(table.matches for table in tables):
+        print(f"Copied to {_without_password(args.url)}; every table matches.")
+        return 0
+    print("nextstep: the copy differs from the original; see above.", file=sys.stderr)
+    return 1
 
 
 def run_doctor(args: argparse.Namespace, settings: Settings) -> int:

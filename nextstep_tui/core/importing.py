@@ -40,7 +40,7 @@ from nextstep_tui.core.text import clean_line, clean_text
 from nextstep_tui.core.when import start_of_local_day
 from nextstep_tui.storage.models import BaseModel, Event
 from nextstep_tui.storage.models import Lead as LeadRow
-from nextstep_tui.storage.schema import write_transaction
+from nextstep_tui.storage.schema import ids_follow_rows, write_transaction
 
 log = logging.getLogger(__name__)
 
@@ -181,6 +181,7 @@ def import_leads(
                 if progress is not None:
                     progress(importer.report.rows)
             _ImportedEmail.drop_table(safe=True)
+            ids_follow_rows(pipeline.db)
             if dry_run:
                 raise _DryRun
     except _DryRun:
@@ -225,7 +226,9 @@ class _Importer:
         self.unsaved: list[tuple[str, int, bool, int]] = []
         # Under the write lock no one else inserts, so the ids after the
         # largest are this import's to hand out: a new lead's events know its
-        # id without a query. TODO: on PostgreSQL, set the id sequence after.
+        # id without a query. TODO: on PostgreSQL a write transaction does not
+        # lock out other writers, so a lead added meanwhile would take an id
+        # handed out here and the import would stop at that row.
         self.next_id = 1
         self.lead_sql = _insert_sql(LeadRow, _LEAD_COLUMNS)
         self.event_sql = _insert_sql(Event, _EVENT_COLUMNS)
@@ -408,7 +411,7 @@ class _Importer:
         else:
             due, has_time = step.due, step.has_time
         seconds = self.texts.seconds(due)
-        flags = (int(has_time), int(step.agreed), int(step.advances))
+        flags = (bool(has_time), bool(step.agreed), bool(step.advances))
         columns = (step.action, seconds, *flags, step.postponed)
         return columns, self.texts.step_set(step, due, has_time)
 
@@ -481,7 +484,7 @@ class _Importer:
         return (lead_id, at, self.rep, kind, _json(data))
 
 
-_NO_STEP = (None, None, 0, 0, 0, 0)
+_NO_STEP = (None, None, False, False, False, 0)
 _TRIAGE = IncomingStep(TRIAGE_ACTION)
 
 

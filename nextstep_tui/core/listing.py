@@ -22,6 +22,7 @@ import peewee
 
 from nextstep_tui.core.model import Lead
 from nextstep_tui.storage.models import Lead as LeadRow
+from nextstep_tui.storage.schema import read_snapshot
 
 Key = tuple[int, ...]
 
@@ -65,7 +66,7 @@ class Listing:
     def snapshot(self) -> AbstractContextManager[object]:
         """One read transaction: counts, positions and pages read inside it
         agree with each other even while other sessions write."""
-        return LeadRow._meta.database.atomic()
+        return read_snapshot(LeadRow._meta.database)
 
     def count(self) -> int:
         return sum(int(segment.query.count()) for segment in self._segments)

@@ -60,7 +60,12 @@ from nextstep_tui.storage.database import (
 )
 from nextstep_tui.storage.models import Event
 from nextstep_tui.storage.models import Lead as LeadRow
-from nextstep_tui.storage.schema import open_tally, text_search, write_transaction
+from nextstep_tui.storage.schema import (
+    loose_condition,
+    open_tally,
+    text_search,
+    write_transaction,
+)
 
 log = logging.getLogger(__name__)
 _M = TypeVar("_M", bound=peewee.Model)
@@ -720,9 +725,9 @@ class Pipeline:
 
 
 def _loose_condition() -> peewee.Expression:
-    # Written as the index lead_firm_by_due has it, so that index serves it.
-    firm = LeadRow.step_has_time & LeadRow.step_agreed & LeadRow.step_advances
-    return firm == 0
+    return loose_condition(
+        LeadRow.step_has_time, LeadRow.step_agreed, LeadRow.step_advances
+    )
 
 
 def _key(instant: pendulum.DateTime | None, lead_id: int) -> tuple[int, int] | None:

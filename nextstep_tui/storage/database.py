@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sqlite3
 from pathlib import Path
 
@@ -42,8 +43,14 @@ def open_database(target: str, create: bool = True) -> peewee.Database:
         schema.upgrade(db)
     except (peewee.DatabaseError, peewee.ImproperlyConfigured) as error:
         db.close()
-        raise StorageError(f"Cannot open the database {target}: {error}") from None
+        shown = without_password(target)
+        raise StorageError(f"Cannot open the database {shown}: {error}") from None
     return db
+
+
+def without_password(target: str) -> str:
+    """A URL fit to print: ``user:secret@`` becomes ``user:***@``."""
+    return re.sub(r"(://[^/:@]*:)[^/@]*@", r"\1***@", target)
 
 
 def database_file(target: str) -> Path | None:
@@ -125,12 +132,7 @@ def _check_is_sqlite(path: Path) -> None:
 
 def _open_url(url: str) -> peewee.Database:
     if url.startswith(("postgres://", "postgresql://")):
-        # The storage layer is ready for it; the schema and its triggers are
-        # not written for PostgreSQL yet.
-        raise StorageError(
-            "PostgreSQL is not supported yet; use a SQLite file (a path, or "
-            "sqlite:///path)."
-        )
+        return _open_postgres(url)
     from playhouse.db_url import connect
 
     try:
@@ -139,22 +141,39 @@ def _open_url(url: str) -> peewee.Database:
         raise StorageError(f"Cannot use the database URL: {error}") from None
 
 
-def data_version(db: peewee.Database) -> int | None:
-    """A number that changes when another connection commits to the file.
+def _open_postgres(url: str) -> peewee.Database:
+    try:
+        import psycopg  # noqa: F401 - the optional driver: say so if it is missing
+    except ImportError:
+        raise StorageError(
+            "PostgreSQL needs its driver: pip install 'nextstep-tui[postgresql]'."
+        ) from None
+    from nextstep_tui.storage.postgres import PostgresDatabase
 
-    SQLite's ``PRAGMA data_version``: one cheap read, no lock. None for an
-    engine without it.
+    # Peewee hands a URL to libpq whole only when it starts postgresql://.
+    return PostgresDatabase("postgresql://" + url.split("://", 1)[1])
+
+
+def data_version(db: peewee.Database) -> int | None:
+    """A number that changes when another connection commits a change.
+
+    SQLite's ``PRAGMA data_version``: one cheap read, no lock; on PostgreSQL,
+    the notifications the schema's triggers send, drained without waiting.
+    None for an engine without either.
     """
-    if not isinstance(db, peewee.SqliteDatabase):
-        return None
-    return int(db.execute_sql("PRAGMA data_version").fetchone()[0])
+    if isinstance(db, peewee.SqliteDatabase):
+        return int(db.execute_sql("PRAGMA data_version").fetchone()[0])
+    changes = getattr(db, "changes", None)
+    return int(changes()) if changes is not None else None
 
 
 def is_locked_error(error: BaseException) -> bool:
     """True when a write failed because another session held the lock too long."""
+    from nextstep_tui.storage.postgres import is_busy_error
+
     text = str(error).lower()
     return isinstance(error, peewee.OperationalError | sqlite3.OperationalError) and (
-        "locked" in text or "busy" in text
+        "locked" in text or "busy" in text or is_busy_error(error)
     )
 
 

@@ -252,12 +252,14 @@ def test_reading_a_database_that_is_not_there_is_an_error(
     assert not db.exists()  # a typo must not leave an empty file behind
 
 
-def test_a_postgresql_url_gets_a_message_not_a_traceback(
-    capsys: pytest.CaptureFixture[str],
+def test_a_postgresql_server_not_there_gets_a_message_not_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, _, err = run(capsys, "--db", "postgresql://ann@127.0.0.1/sales", "agenda")
+    url = f"postgresql://ann:secret@/sales?host={tmp_path}"  # no server's socket
+    code, _, err = run(capsys, "--db", url, "agenda")
     assert code != 0
-    assert "PostgreSQL is not supported yet" in err
+    assert err.startswith("nextstep: Cannot open the database postgresql://ann:***@")
+    assert "secret" not in err
 
 
 def test_every_command_has_help() -> None:

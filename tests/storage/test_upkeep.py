@@ -16,6 +16,7 @@ from nextstep_tui.storage.upkeep import backup, filesystem_of
 from tests.core.helpers import fields, step
 
 
+@pytest.mark.sqlite_only
 def test_a_backup_is_a_private_consistent_copy(
     pipeline: Pipeline, tmp_path: Path
 ) -> None:
@@ -38,6 +39,7 @@ def test_a_backup_is_a_private_consistent_copy(
         db.close()
 
 
+@pytest.mark.sqlite_only
 def test_a_backup_never_overwrites(pipeline: Pipeline, tmp_path: Path) -> None:
     taken = tmp_path / "taken.db"
     taken.write_bytes(b"keep me")
