@@ -40,7 +40,11 @@ from nextstep_tui.core.text import clean_line, clean_text
 from nextstep_tui.core.when import start_of_local_day
 from nextstep_tui.storage.models import BaseModel, Event
 from nextstep_tui.storage.models import Lead as LeadRow
-from nextstep_tui.storage.schema import ids_follow_rows, write_transaction
+from nextstep_tui.storage.schema import (
+    ids_follow_rows,
+    lock_for_import,
+    write_transaction,
+)
 
 log = logging.getLogger(__name__)
 
@@ -175,6 +179,7 @@ def import_leads(
     importer = _Importer(pipeline, ImportReport(source=source, dry_run=dry_run))
     try:
         with write_transaction(pipeline.db):
+            lock_for_import(pipeline.db)
             importer.load_index()
             for batch in _batched(leads, BATCH):
                 importer.apply(batch)
@@ -226,9 +231,7 @@ class _Importer:
         self.unsaved: list[tuple[str, int, bool, int]] = []
         # Under the write lock no one else inserts, so the ids after the
         # largest are this import's to hand out: a new lead's events know its
-        # id without a query. TODO: on PostgreSQL a write transaction does not
-        # lock out other writers, so a lead added meanwhile would take an id
-        # handed out here and the import would stop at that row.
+        # id without a query (``lock_for_import`` makes it so on PostgreSQL).
         self.next_id = 1
         self.lead_sql = _insert_sql(LeadRow, _LEAD_COLUMNS)
         self.event_sql = _insert_sql(Event, _EVENT_COLUMNS)

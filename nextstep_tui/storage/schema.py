@@ -760,6 +760,17 @@ def write_transaction(db: peewee.Database) -> peewee._atomic:
     return db.atomic()
 
 
+def lock_for_import(db: peewee.Database) -> None:
+    """Keep other writers out of the leads and their history until commit.
+
+    SQLite's write transaction does so already. On PostgreSQL, readers go on
+    while other sessions' writes wait for the import (or for the lock
+    timeout, and are told the database is busy).
+    """
+    if dialect(db) == "postgresql":
+        db.execute_sql("LOCK TABLE lead, event IN SHARE ROW EXCLUSIVE MODE")
+
+
 def ids_follow_rows(db: peewee.Database) -> None:
     """After rows were written with their own ids, hand out new ids past them.
 
