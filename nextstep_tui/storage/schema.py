@@ -726,6 +726,12 @@ def upgrade(db: peewee.Database, until: int = LATEST) -> int:
     if migrations is None:
         raise StorageError(f"No schema for {dialect(db)} databases yet.")
 
+    # Most opens find the schema up to date: a read says so without taking
+    # the write lock, so a rep starting the app never waits for another's save.
+    version = current_version(db)
+    if until <= version <= len(migrations):
+        return version
+
     with write_transaction(db):
         version = current_version(db)
         if version > len(migrations):

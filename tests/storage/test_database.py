@@ -304,6 +304,23 @@ def test_upgrades_a_first_version_database(tmp_path: Path) -> None:
     db.close()
 
 
+def test_opening_needs_no_write_lock_when_the_schema_is_current(
+    db_path: Path,
+) -> None:
+    """A rep starting the app while another's import holds the write lock
+    opens at once, and sees the last committed leads."""
+    open_database(str(db_path)).close()
+    holder = raw(db_path)
+    holder.execute("BEGIN IMMEDIATE")
+    holder.execute("INSERT INTO meta (key, value) VALUES ('held', 'yes')")
+    try:
+        db = open_database(str(db_path))
+        assert schema.current_version(db) == schema.LATEST
+        db.close()
+    finally:
+        holder.execute("ROLLBACK")
+
+
 def test_a_newer_schema_is_refused(db_path: Path) -> None:
     db = open_database(str(db_path))
     db.execute_sql("UPDATE meta SET value = '999' WHERE key = 'schema_version'")
