@@ -50,7 +50,7 @@ def test_a_lead_added_during_an_import_waits_and_gets_its_own_id(
 
     adder = threading.Thread(target=add_meanwhile)
 
-    def progress(done: int, total: int) -> None:
+    def progress(done: int, total: int | None) -> None:
         if adder.is_alive() or added:
             return
         adder.start()

@@ -6,9 +6,11 @@ import contextlib
 import itertools
 import json
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 import pendulum
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -17,6 +19,7 @@ from nextstep_tui.core.model import DropReason, LeadFields, State, StepInput
 from nextstep_tui.core.pipeline import Pipeline
 from nextstep_tui.core.when import When
 from nextstep_tui.storage.database import open_database
+from tests import pg_server
 from tests.conftest import NOW, ZONE, Clock
 
 _numbers = itertools.count()
@@ -156,3 +159,30 @@ def test_random_operations_keep_every_promise(tmp_path: Path, ops: list[tuple]) 
         apply(pipeline, clock, mine, op)
         check_promises(pipeline)
     db.close()
+
+
+@pytest.fixture(scope="module")
+def postgres_pipeline(pg: pg_server.Server) -> Iterator[Pipeline]:
+    """One PostgreSQL database for every example: its leads pile up, and the
+    promises are checked over all of them."""
+    db = open_database(pg.new_database())
+    yield Pipeline(db, rep="ann", zone=ZONE)
+    db.close()
+
+
+@settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(st.lists(operation, min_size=1, max_size=30))
+def test_random_operations_keep_every_promise_on_postgresql(
+    postgres_pipeline: Pipeline, ops: list[tuple]
+) -> None:
+    clock = Clock(pendulum.instance(NOW))
+    pipeline = Pipeline(postgres_pipeline.db, rep="ann", zone=ZONE, clock=clock)
+    mine: list[int] = []
+
+    for op in ops:
+        apply(pipeline, clock, mine, op)
+        check_promises(pipeline)
