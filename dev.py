@@ -45,29 +45,57 @@ def main(argv: list[str]) -> int:
         code = run([str(BIN / check[0]), *check[1:]])
         if code:
             return code
-    install_postgresql()
-    # The PostgreSQL half of the storage and domain tests must run, not skip.
+    install_system_packages()
+    # The PostgreSQL half of the storage and domain tests must run, not skip;
+    # so must the SSH end-to-end check where it can (it makes logins: root).
     os.environ["NEXTSTEP_REQUIRE_PG"] = "1"
+    if os.geteuid() == 0:
+        os.environ["NEXTSTEP_REQUIRE_SSH"] = "1"
     return run([str(BIN / "pytest"), *rest])
 
 
-def install_postgresql() -> None:
-    """Install PostgreSQL's server programs for the tests, if missing and we can."""
-    if shutil.which("initdb") or glob.glob("/usr/lib/postgresql/*/bin/initdb"):
+# What the tests run besides Python: a PostgreSQL server, and an SSH server,
+# client and tmux for the team's end-to-end check. Debian package: a program.
+SYSTEM_PACKAGES = {
+    "postgresql": "/usr/lib/postgresql/*/bin/initdb",
+    "openssh-server": "/usr/sbin/sshd",
+    "openssh-client": "/usr/bin/ssh",
+    "tmux": "/usr/bin/tmux",
+}
+
+
+def install_system_packages() -> None:
+    """Install what the tests need from Debian, if missing and we can."""
+    missing = [name for name, path in SYSTEM_PACKAGES.items() if not glob.glob(path)]
+    if not missing:
         return
     if os.geteuid() != 0 or not shutil.which("apt-get"):
         print(
-            "PostgreSQL is not installed; its tests will fail (install it).",
+            f"Not installed: {', '.join(missing)}; the tests that need them will "
+            "fail or skip (install them).",
             file=sys.stderr,
         )
         return
-    print("Installing PostgreSQL for the tests (apt-get) ...", file=sys.stderr)
+    print(
+        f"Installing {', '.join(missing)} for the tests (apt-get) ...", file=sys.stderr
+    )
     quiet = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    for command in (
-        ["apt-get", "update", "-qq"],
-        ["apt-get", "install", "-y", "-qq", "postgresql"],
-    ):
-        subprocess.run(command, env=quiet, stdout=subprocess.DEVNULL, check=True)
+    # Installing a server must not start it on every address: the tests
+    # start their own, on loopback. policy-rc.d tells Debian not to start.
+    policy = Path("/usr/sbin/policy-rc.d")
+    made_policy = not policy.exists()
+    if made_policy:
+        policy.write_text("#!/bin/sh\nexit 101\n")
+        policy.chmod(0o755)
+    try:
+        for command in (
+            ["apt-get", "update", "-qq"],
+            ["apt-get", "install", "-y", "-qq", *missing],
+        ):
+            subprocess.run(command, env=quiet, stdout=subprocess.DEVNULL, check=True)
+    finally:
+        if made_policy:
+            policy.unlink()
 
 
 def install(extras: str) -> None:
