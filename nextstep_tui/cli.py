@@ -303,8 +303,7 @@ def run_team_show(args: argparse.Namespace, settings: Settings) -> int:
 
 def run_reassign(args: argparse.Namespace, settings: Settings) -> int:
     pipeline = open_pipeline(settings, create=False)
-    before = pipeline.get(args.id).owner
-    pipeline.reassign(args.id, args.rep)
+    before = pipeline.reassign(args.id, args.rep)
     print(f"Lead {args.id} is now {_safe(args.rep)}'s (was {_safe(before)}'s).")
     return 0
 

@@ -314,17 +314,18 @@ class Pipeline:
 
     def reassign(
         self, lead_id: int, to: str, *, expected_version: int | None = None
-    ) -> None:
-        """Give the lead to another rep of the team (a manager's right)."""
+    ) -> str:
+        """Give the lead to another rep of the team (a manager's right);
+        return whose it was."""
         to = clean_line(to, "The rep", MAX_TEXT)
         self.access.check_reassign(to)
 
         with self._writing():
             row = self._row(lead_id, expected_version)
-            if row.owner == to:
-                return
-            self._update(row, owner=to)
-            self._record(lead_id, "edited", {"owner": [row.owner, to]})
+            if row.owner != to:
+                self._update(row, owner=to)
+                self._record(lead_id, "edited", {"owner": [row.owner, to]})
+        return str(row.owner)
 
     def view_rep(self, owner: str | None) -> None:
         """Show ``owner``'s pipeline (None: everyone's the rep may see)."""

@@ -88,6 +88,8 @@ def test_reps_see_their_own_and_the_manager_everyones(
     assert code == 1 and "Only a manager can see other reps' pipelines" in err
     code, _, err = run(capsys, "reassign", str(bobs), "ann")
     assert code == 1 and "Only a manager can reassign leads; ask maria" in err
+    code, _, err = run(capsys, "reassign", str(anns), "bob")
+    assert code == 1 and "Only a manager can reassign leads; ask maria" in err
 
     login(monkeypatch, "maria")
     code, out, _ = run(capsys, "list")

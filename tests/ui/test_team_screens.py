@@ -16,7 +16,7 @@ from nextstep_tui.ui.screens.reps import RepPicker
 from nextstep_tui.ui.widgets.key_line import KeyLine
 from tests.conftest import Clock
 from tests.core.helpers import step
-from tests.ui.conftest import RecordingApp, settle, shown_names, until
+from tests.ui.conftest import RecordingApp, lead_list, settle, shown_names, until
 
 TEAM = frozenset({"ann", "bob", "maria"})
 
@@ -50,6 +50,12 @@ def key_line(app: RecordingApp) -> str:
     return str(app.screen.query_one(KeyLine).render())
 
 
+def rows(app: RecordingApp) -> list[str]:
+    """The list's header and rows as the terminal shows them."""
+    leads = lead_list(app)
+    return [leads.render_line(y).text for y in range(4)]
+
+
 def section_bar(app: RecordingApp) -> str:
     return str(app.screen.query_one("#sections").render())
 
@@ -60,6 +66,8 @@ async def test_a_manager_picks_whose_pipeline(team_app: TeamApp) -> None:
         await settle(pilot)
         assert shown_names(app) == ["Acme", "Globex", "Hooli"]
         assert "· everyone" in section_bar(app)
+        assert rows(app)[0].split()[:3] == ["Lead", "Rep", "Next"]
+        assert rows(app)[1].split()[:2] == ["Acme", "ann"]
         assert "o Rep" in key_line(app)
 
         await pilot.press("o")
@@ -73,6 +81,7 @@ async def test_a_manager_picks_whose_pipeline(team_app: TeamApp) -> None:
         assert isinstance(app.screen, PipelineScreen)
         assert shown_names(app) == ["Globex", "Hooli"]
         assert "· bob" in section_bar(app)
+        assert rows(app)[0].split()[:2] == ["Lead", "Company"]
         summary = str(app.screen.query_one("#summary").render())
         assert not summary.startswith("bob")  # one rep's list: no names needed
 

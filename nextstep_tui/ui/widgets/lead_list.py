@@ -661,11 +661,12 @@ def step_flags(lead: Lead) -> str:
     return " ".join(flags)
 
 
-def step_columns() -> list[Column]:
-    """Lead, company, action, when (relative and local) and flags."""
+def step_columns(reps: bool = False) -> list[Column]:
+    """Lead, company, action, when (relative and local) and flags; with
+    ``reps``, the lead's rep instead of its company (several reps' leads)."""
     return [
         Column("Lead", ratio=3),
-        Column("Company", ratio=3),
+        Column("Rep" if reps else "Company", ratio=3),
         Column("Next step", ratio=4),
         Column("Due", width=11, align="right"),
         Column("Date", width=16),
@@ -674,14 +675,15 @@ def step_columns() -> list[Column]:
 
 
 def step_cells(
-    clock: Callable[[], pendulum.DateTime], zone: str
+    clock: Callable[[], pendulum.DateTime], zone: str, reps: bool = False
 ) -> Callable[[Lead], list[CellValue]]:
     """Cells for ``step_columns``: the due time reads against ``clock()``."""
 
     def cells(lead: Lead) -> list[CellValue]:
         step = lead.step
+        second = lead.owner if reps else lead.company
         if step is None:
-            return [lead.name, lead.company, f"({lead.state.value})", "", "", ""]
+            return [lead.name, second, f"({lead.state.value})", "", "", ""]
         now = clock()
         today, tomorrow = day_bounds(now, zone)
         tone: Tone = (
@@ -689,7 +691,7 @@ def step_cells(
         )
         return [
             lead.name,
-            Cell(lead.company, "muted"),
+            Cell(second, "muted"),
             step.action,
             Cell(relative(step.due, step.has_time, now, zone), tone),
             Cell(local_label(step.due, step.has_time, zone), "muted"),
