@@ -175,3 +175,30 @@ def _write_from_another_thread(writer: Pipeline) -> None:
     thread = threading.Thread(target=writer.add_lead, args=(fields("Bob's"), step()))
     thread.start()
     thread.join()
+
+
+def test_a_write_held_up_past_the_wait_is_busy_and_changes_nothing(
+    pipeline: Pipeline, raw: Raw
+) -> None:
+    """Another session holds the lead (PostgreSQL: its row; SQLite: the
+    write lock): the save waits, then is refused as Busy, never half done."""
+    from nextstep_tui.core.errors import Busy
+    from tests.core.helpers import when
+
+    lead_id = pipeline.add_lead(fields(), step("Call", "mon 10:00"))
+    if raw.postgres:
+        pipeline.db.execute_sql("SET lock_timeout = '100ms'")
+        raw.execute("BEGIN")
+        raw.execute("SELECT id FROM lead WHERE id = ? FOR UPDATE", (lead_id,))
+    else:
+        pipeline.db.execute_sql("PRAGMA busy_timeout = 100")
+        raw.execute("BEGIN IMMEDIATE")
+
+    with pytest.raises(Busy, match="locked too long"):
+        pipeline.postpone(lead_id, when("tue 10:00"))
+    raw.execute("ROLLBACK")
+
+    lead = pipeline.get(lead_id)
+    assert lead.step is not None and lead.step.postponed == 0
+    pipeline.postpone(lead_id, when("tue 10:00"))  # free again: it goes through
+    assert [event.kind for event in pipeline.history(lead_id)][-1] == "postponed"
