@@ -22,7 +22,8 @@ from textual.notifications import SeverityLevel
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input
 
-from nextstep_tui.core.model import DropReason, LeadFields, StepInput
+from nextstep_tui.core.access import Access
+from nextstep_tui.core.model import DropReason, LeadFields, State, StepInput
 from nextstep_tui.core.pipeline import Pipeline
 from nextstep_tui.core.when import When, parse_when
 from nextstep_tui.storage.database import open_database
@@ -294,6 +295,30 @@ SHOTS: list[tuple[str, list[Step], str]] = [
 ]
 
 
+# A team's manager over the same leads, dealt out to three reps (taken last:
+# it reassigns them).
+TEAM_SHOTS: list[tuple[str, list[Step], str]] = [
+    ("team", ["5"], "PipelineScreen"),
+    ("team-reps", ["5", "o"], "RepPicker"),
+]
+TEAM = ("ann", "bob", "chen")
+
+
+def share_with_team(pipeline: Pipeline, clock: Clock) -> Pipeline:
+    """The manager's pipeline, with every open lead given to one of TEAM."""
+    access = Access(
+        rep="maria",
+        team="sales",
+        manager=True,
+        members=frozenset({*TEAM, "maria"}),
+        managers=("maria",),
+    )
+    manager = Pipeline(pipeline.db, rep="maria", zone=ZONE, access=access, clock=clock)
+    for index, lead in enumerate(manager.leads(State.OPEN)):
+        manager.reassign(lead.id, TEAM[index % len(TEAM)])
+    return manager
+
+
 class ShotApp(NextstepApp):
     """The app, remembering the errors it showed, so no broken picture is kept."""
 
@@ -350,6 +375,9 @@ async def main(out: Path) -> None:
             seed(pipeline, clock)
             for name, steps, screen in SHOTS:
                 print(await shoot(pipeline, name, steps, screen, out))
+            manager = share_with_team(pipeline, clock)
+            for name, steps, screen in TEAM_SHOTS:
+                print(await shoot(manager, name, steps, screen, out))
         finally:
             db.close()
 

@@ -33,7 +33,12 @@ class RepPicker(ModalScreen[str | None]):
         border-title-style: bold;
         background: $surface;
     }
-    RepPicker OptionList { height: auto; max-height: 18; border: none; }
+    RepPicker OptionList, RepPicker OptionList:focus {
+        height: auto;
+        max-height: 18;
+        border: none;
+        padding: 0 1;
+    }
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
