@@ -454,44 +454,106 @@ def run_migrate_to(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_doctor(args: argparse.Namespace, settings: Settings) -> int:
-    """Each fact on a line, and a warning under the ones that need one."""
-    from nextstep_tui.storage.database import database_file
-    from nextstep_tui.storage.upkeep import diagnose
+    """Each fact on a line, and a warning under the ones that need one.
 
-    pipeline = open_pipeline(settings, create=False)
+    A database that will not open is a fact too: the rest is still told.
+    """
+    from nextstep_tui.storage.database import database_file
+    from nextstep_tui.storage.upkeep import diagnose, file_facts
+
     path = database_file(settings.database)
-    facts = [("database", settings.database, "")]
-    facts += diagnose(pipeline.db, path)
-    facts += _team_facts(pipeline)
+    facts = [("database", _without_password(settings.database), "")]
+    pipeline: Pipeline | None = None
+    try:
+        pipeline = open_pipeline(settings, create=False)
+    except NextstepError as error:
+        facts.append(("opens", "no", str(error)))
+        if path is not None and _can_see(path):
+            facts += file_facts(path)
+    if pipeline is not None:
+        facts += diagnose(pipeline.db, path)
+    facts += _team_facts(settings, pipeline)
     facts += [
         ("rep", settings.rep, ""),
         ("zone", settings.zone, ""),
         ("terminal", os.environ.get("TERM", "(none)"), ""),
         ("colour", _colour_system(), ""),
     ]
+    if pipeline is not None:
+        pipeline.db.close()
     warned = 0
     for name, value, warning in facts:
         print(f"{name + ':':<13}{_safe(value)}")
         if warning:
             warned += 1
-            print(f"{'':<13}warning: {warning}")
+            print(f"{'':<13}warning: {_safe(warning)}")
     return 1 if warned else 0
 
 
-def _team_facts(pipeline: Pipeline) -> list[tuple[str, str, str]]:
-    from nextstep_tui.storage.database import team_file
-    from nextstep_tui.team import check_rights, load_team
+def _team_facts(
+    settings: Settings, pipeline: Pipeline | None
+) -> list[tuple[str, str, str]]:
+    """The team's file, the rep's part in it and every file's rights; what
+    can be found of them when the database does not open."""
+    from nextstep_tui.storage.database import database_file
+    from nextstep_tui.team import CONFIG_NAME, check_rights, load_team
 
-    config = team_file(pipeline.db)
-    if config is None:
+    if pipeline is not None and pipeline.access.team is None:
         return [("team", "none: a personal database", "")]
-    team = load_team(config)
-    part = "manager" if pipeline.access.manager else "rep"
-    facts = [
-        ("team", f"{team.group} ({team.file})", ""),
-        ("role", part, ""),
-    ]
-    facts += [(name, value, warning) for name, value, warning in check_rights(team)]
+    path = database_file(settings.database)
+    config = path.resolve().parent / CONFIG_NAME if path is not None else None
+    if pipeline is None and (config is None or not _can_see(config)):
+        return []
+    try:
+        team = load_team(config) if config is not None else None
+    except NextstepError as error:
+        return [("team", str(config), str(error))]
+    if team is None:  # a server's database: its file is remembered inside
+        assert pipeline is not None
+        return [("team", str(pipeline.access.team), ""), _role(pipeline)]
+    facts = [("team", f"{team.group} ({team.file})", "")]
+    if pipeline is not None:
+        facts.append(_role(pipeline))
+    facts += check_rights(team)
+    facts += _team_names(team)
+    return facts
+
+
+def _can_see(path: Path) -> bool:
+    try:
+        return path.exists()
+    except OSError:  # a folder this login may not enter
+        return False
+
+
+def _role(pipeline: Pipeline) -> tuple[str, str, str]:
+    return ("role", "manager" if pipeline.access.manager else "rep", "")
+
+
+def _team_names(team: Any) -> list[tuple[str, str, str]]:
+    """Managers, a managers' group and targets that name nobody here."""
+    import grp
+
+    from nextstep_tui.team import login_exists, members_of_group
+
+    facts = []
+    in_group = members_of_group(team.group)
+    for name in team.managers:
+        if not login_exists(name):
+            facts.append(("manager", name, "no such login on this server"))
+        elif name not in in_group:
+            facts.append(("manager", name, f"not in {team.group}: cannot open it"))
+    if team.manager_group:
+        try:
+            grp.getgrnam(team.manager_group)
+        except KeyError:
+            facts.append(
+                ("managers", team.manager_group, "no such group on this server")
+            )
+    members = team.members()
+    for name in team.targets:
+        if name not in members:
+            facts.append(("target", name, "not a member of the team"))
     return facts
 
 

@@ -118,9 +118,22 @@ def _team_database(team: str | None) -> str | None:
     """The database a team's ``team.toml`` (or its folder) names."""
     if not team:
         return None
-    from nextstep_tui.team import load_team
+    from nextstep_tui.team import CONFIG_NAME, DATABASE_NAME, load_team
 
-    return load_team(Path(team)).database
+    path = Path(team).expanduser()
+    try:
+        return load_team(path).database
+    except InvalidInput:
+        # A broken team.toml is the database's to report, with its file:
+        # opening it says what is wrong, and doctor tells the rest.
+        folder = path if path.name != CONFIG_NAME else path.parent
+        try:
+            found = (folder / DATABASE_NAME).exists()
+        except OSError:  # a folder this login may not enter
+            found = False
+        if found:
+            return str(folder / DATABASE_NAME)
+        raise
 
 
 def _read_file(path: Path, explicit: bool) -> dict:

@@ -2,9 +2,10 @@
 
 ``nextstep team init DIR --group sales`` makes DIR with the team's database
 and ``team.toml``, so that the group's members can use them and nobody else
-can. The database remembers its ``team.toml``: however a rep names the
-database, the team's rules come with it. Who a rep is comes from the
-operating system (the login, its groups), never from the environment.
+can. A database with a ``team.toml`` beside it that names it is the team's,
+however a rep names it (a path, a URL, a symlink); the database also
+remembers it, so a copy opened elsewhere is refused. Who a rep is comes from
+the operating system (the login, its groups), never from the environment.
 
     # team.toml
     database = "pipeline.db"     # beside this file, or an absolute path
@@ -29,6 +30,7 @@ import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from nextstep_tui.config import valid_zone
 from nextstep_tui.core.access import Access
@@ -38,8 +40,10 @@ CONFIG_NAME = "team.toml"
 DATABASE_NAME = "pipeline.db"
 
 # The directory: owner and group may do anything, others nothing; new files
-# inside take the directory's group (the setgid bit).
-DIRECTORY_MODE = 0o2770
+# inside take the directory's group (setgid), and only a file's owner may
+# rename or delete it (sticky): no rep can swap team.toml for their own.
+# SQLite copes with a -wal file it may not delete: the next session uses it.
+DIRECTORY_MODE = 0o3770
 DATABASE_MODE = 0o660
 # Reps read the team's configuration; only its owner (who made the team)
 # changes it, or any rep could name themselves a manager.
@@ -105,6 +109,14 @@ def groups_of(login: str) -> Iterator[str]:
             yield grp.getgrgid(gid).gr_name
         except KeyError:
             continue
+
+
+def login_exists(name: str) -> bool:
+    try:
+        pwd.getpwnam(name)
+    except KeyError:
+        return False
+    return True
 
 
 def members_of_group(name: str) -> set[str]:
@@ -210,6 +222,8 @@ def create_team(
     from nextstep_tui.storage.upkeep import NETWORK_FILESYSTEMS, filesystem_of
 
     directory = directory.expanduser().absolute()
+    if not group.strip():
+        raise InvalidInput("Name the team's unix group: --group GROUP.")
     try:
         gid = grp.getgrnam(group).gr_gid
     except KeyError:
@@ -217,9 +231,20 @@ def create_team(
             f"There is no group {group!r} on this server; make it first "
             f"(groupadd {group}) and add the reps to it."
         ) from None
+    if os.geteuid() != 0 and gid not in {os.getgid(), *os.getgroups()}:
+        raise InvalidInput(
+            f"You are not in the group {group}: only its members (or root) can "
+            "make its team. (`id` lists your groups.)"
+        )
+    for name in managers:
+        if not login_exists(name):
+            raise InvalidInput(f"{name} is not a login on this server.")
     if zone is not None and not valid_zone(zone):
         raise InvalidInput(f"Unknown time zone {zone!r}.")
-    if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
+    if directory.exists() and not directory.is_dir():
+        raise InvalidInput(f"{directory} is a file; name a new folder.")
+    made = not directory.exists()
+    if not made and any(directory.iterdir()):
         raise InvalidInput(f"{directory} exists and is not empty; name a new folder.")
     kind = filesystem_of(directory.parent)
     if kind in NETWORK_FILESYSTEMS:
@@ -229,15 +254,19 @@ def create_team(
             "PostgreSQL."
         )
 
+    database = directory / DATABASE_NAME
+    config = directory / CONFIG_NAME
     try:
         directory.mkdir(parents=True, exist_ok=True)
         _give(directory, gid, DIRECTORY_MODE)
-        database = directory / DATABASE_NAME
-        config = directory / CONFIG_NAME
         _create_file(database, gid, DATABASE_MODE)
         config_text = _config_text(group, managers, zone)
         _create_file(config, gid, CONFIG_MODE, config_text)
-    except PermissionError as error:
+    except OSError as error:
+        for path in (config, database):
+            path.unlink(missing_ok=True)
+        if made:
+            directory.rmdir()
         raise StorageError(f"Cannot make the team in {directory}: {error}") from None
 
     db = open_database(str(database))
@@ -294,8 +323,9 @@ def check_rights(team: Team) -> list[tuple[str, str, str]]:
         return [("team group", team.group, "no such group on this server")]
 
     database = Path(team.database)
+    folder = team.file.parent
     wanted = [
-        (database.parent, DIRECTORY_MODE),
+        (folder, DIRECTORY_MODE),
         (team.file, CONFIG_MODE),
         (database, DATABASE_MODE),
     ]
@@ -319,9 +349,52 @@ def check_rights(team: Team) -> list[tuple[str, str, str]]:
             problems.append("others have access")
         if (have & mode & 0o070) != (mode & 0o070):
             problems.append(f"the group lacks rights (want {mode:04o})")
+        if path == folder and have & 0o7000 != DIRECTORY_MODE & 0o7000:
+            problems.append(
+                f"want {DIRECTORY_MODE:04o}: setgid gives new files the group, "
+                "sticky keeps reps from replacing others' files"
+            )
+        if path == team.file:
+            if have & 0o022:
+                problems.append("the group may rewrite it: any rep could be manager")
+            if info.st_uid != folder.stat().st_uid:
+                problems.append("it is not owned by the folder's owner")
         rights = f"{have:04o} group {_group_name(info.st_gid)}  {path}"
         facts.append(("team rights", rights, "; ".join(problems)))
     return facts
+
+
+def team_config_for(target: str, db: Any) -> Path | None:
+    """The ``team.toml`` whose rules apply to the database ``target``
+    opened as ``db``; None for a personal database.
+
+    For a file, the one beside it (links resolved) that names it; a file
+    that remembers a team but has none beside it was copied or linked away
+    from it, and is refused. For a server, the one it remembers.
+    """
+    from nextstep_tui.storage.database import database_file, team_file
+
+    remembered = team_file(db)
+    path = database_file(target)
+    if path is None:
+        return remembered
+    real = path.resolve()
+    beside = real.parent / CONFIG_NAME
+    if beside.exists():
+        team = load_team(beside)
+        if Path(team.database).resolve() == real:
+            return beside
+    if remembered is None:
+        return None
+    if remembered.parent == real.parent:
+        raise StorageError(
+            f"{path} is a team's database, but its {CONFIG_NAME} is missing; "
+            "whoever made the team can put it back (nextstep team --help)."
+        )
+    raise StorageError(
+        f"{path} is a team's database (its {CONFIG_NAME} is {remembered}) "
+        "opened away from its folder; open the team's own file."
+    )
 
 
 def _group_name(gid: int) -> str:

@@ -56,7 +56,6 @@ from nextstep_tui.storage.database import (
     data_version,
     is_locked_error,
     open_database,
-    team_file,
 )
 from nextstep_tui.storage.models import Event
 from nextstep_tui.storage.models import Lead as LeadRow
@@ -838,10 +837,14 @@ def open_pipeline(
     (a mistyped path must not look like an empty pipeline). A team's
     database brings its team's rules, however it was named.
     """
-    from nextstep_tui.team import load_team
+    from nextstep_tui.team import load_team, team_config_for
 
     db = open_database(settings.database, create=create)
-    config = team_file(db)
+    try:
+        config = team_config_for(settings.database, db)
+    except NextstepError:
+        db.close()
+        raise
     if config is None:
         return Pipeline(
             db,

@@ -49,8 +49,10 @@ def open_database(target: str, create: bool = True) -> peewee.Database:
 
 
 def without_password(target: str) -> str:
-    """A URL fit to print: ``user:secret@`` becomes ``user:***@``."""
-    return re.sub(r"(://[^/:@]*:)[^/@]*@", r"\1***@", target)
+    """A URL fit to print: ``user:secret@`` becomes ``user:***@``, and a
+    ``password=`` in its query ``password=***``."""
+    target = re.sub(r"(://[^/:@]*:)[^/@]*@", r"\1***@", target)
+    return re.sub(r"([?&]password=)[^&]*", r"\1***", target, flags=re.IGNORECASE)
 
 
 def database_file(target: str) -> Path | None:

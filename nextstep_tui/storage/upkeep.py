@@ -85,7 +85,7 @@ def diagnose(db: peewee.Database, path: Path | None) -> list[tuple[str, str, str
     """What support needs about the database: (name, value, warning or '')."""
     facts: list[tuple[str, str, str]] = []
     if path is not None:
-        facts += _file_facts(path)
+        facts += file_facts(path)
         mode = db.execute_sql("PRAGMA journal_mode").fetchone()[0]
         facts.append(
             ("journal", str(mode), "" if mode == "wal" else "not WAL: writers block")
@@ -94,7 +94,7 @@ def diagnose(db: peewee.Database, path: Path | None) -> list[tuple[str, str, str
     return facts
 
 
-def _file_facts(path: Path) -> list[tuple[str, str, str]]:
+def file_facts(path: Path) -> list[tuple[str, str, str]]:
     info = path.stat()
     mode = stat.S_IMODE(info.st_mode)
     others = "others can read or write it" if mode & 0o007 else ""

@@ -13,6 +13,7 @@ import nextstep_tui.team as team_module
 from nextstep_tui.cli import main
 
 GROUP = grp.getgrgid(os.getgid()).gr_name
+PEOPLE = {"ann", "bob", "maria"}  # logins of the server, as the tests have it
 
 
 @pytest.fixture
@@ -20,8 +21,11 @@ def team(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A team made by ``team init``, named in the environment as reps do."""
     real = team_module.members_of_group
     monkeypatch.setattr(
-        team_module, "members_of_group", lambda name: real(name) | {"ann", "bob"}
+        team_module,
+        "members_of_group",
+        lambda name: real(name) | {"ann", "bob", "maria"},
     )
+    monkeypatch.setattr(team_module, "login_exists", lambda name: name in PEOPLE)
     folder = tmp_path / "sales"
     assert (
         main(["team", "init", str(folder), "--group", GROUP, "--manager", "maria"]) == 0
@@ -151,3 +155,42 @@ def test_a_personal_database_says_so(
     assert code == 0 and "is a personal database: all yours" in out
     code, _, err = run(capsys, "reassign", "1", "bob")
     assert code == 1 and "reassigning is for a team's database" in err
+
+
+def test_doctor_still_tells_the_rest_when_the_team_is_broken(
+    team: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    login(monkeypatch, "ann")
+    (team / "team.toml").rename(team / "gone.toml")
+    code, out, _ = run(capsys, "doctor")
+    assert code == 1
+    assert "opens:       no" in out and "team.toml is missing" in out
+    for fact in ("file:", "rights:", "rep:         ann", "zone:", "terminal:"):
+        assert fact in out, fact
+
+    (team / "team.toml").write_text("managers = [\n")
+    code, out, _ = run(capsys, "doctor")
+    assert code == 1 and "not valid TOML" in out and "rep:" in out
+
+
+def test_doctor_names_managers_and_targets_that_name_nobody(
+    team: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    login(monkeypatch, "maria")
+    text = (team / "team.toml").read_text()
+    text = text.replace('managers = ["maria"]', 'managers = ["maria", "zed"]')
+    (team / "team.toml").write_text(text + "ghost = 7\n")
+    code, out, _ = run(capsys, "doctor")
+    assert code == 1
+    assert "manager:     zed\n             warning: no such login" in out
+    assert "target:      ghost\n             warning: not a member" in out
+
+
+def test_doctor_hides_a_servers_password(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = "postgresql://ann:s3cret@/sales?host=/nonexistent/x&password=s3cret"
+    code, out, _ = run(capsys, "--db", url, "doctor")
+    assert code == 1
+    assert "s3cret" not in out
+    assert "postgresql://ann:***@/sales?host=/nonexistent/x&password=***" in out

@@ -70,7 +70,10 @@ def known_members(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(
         team,
         "members_of_group",
-        lambda name: real(name) | {"ann", "bob", "nobody"},
+        lambda name: real(name) | {"ann", "bob", "maria", "nobody"},
+    )
+    monkeypatch.setattr(
+        team, "login_exists", lambda name: name in {"ann", "bob", "maria", "nobody"}
     )
 
 
@@ -189,8 +192,32 @@ def test_a_team_database_without_its_configuration_is_refused(
 ) -> None:
     team = create_team(tmp_path / "sales", team_group()[0])
     team.file.rename(tmp_path / "elsewhere.toml")
-    with pytest.raises(StorageError, match="a team's database, but: No team conf"):
+    with pytest.raises(StorageError, match=r"team\.toml is missing; whoever made"):
         open_pipeline(settings_for(team, "ann"))
+
+
+def test_the_teams_rules_follow_the_file_however_it_is_reached(
+    tmp_path: Path,
+) -> None:
+    """A symlink elsewhere still finds team.toml; a copy is refused; the
+    remembered path does not decide (any member may write the database)."""
+    team = create_team(tmp_path / "sales", team_group()[0], managers=("maria",))
+    link = tmp_path / "mine.db"
+    link.symlink_to(team.database)
+    ann = open_pipeline(replace(settings_for(team, "ann"), database=str(link)))
+    assert ann.access.team and ann.owner == "ann"
+    # A member rewrites what the database remembers: the file beside rules.
+    ann.db.execute_sql("DELETE FROM meta WHERE key = 'team_config'")
+    ann.db.close()
+    again = open_pipeline(settings_for(team, "ann"))
+    assert again.access.team and not again.access.manager
+    again.db.close()
+
+    copy = tmp_path / "copy.db"
+    remembered = create_team(tmp_path / "east", team_group()[0])
+    shutil.copy(remembered.database, copy)
+    with pytest.raises(StorageError, match="opened away from its folder"):
+        open_pipeline(replace(settings_for(team, "ann"), database=str(copy)))
 
 
 def test_a_manager_group_makes_managers(tmp_path: Path) -> None:
@@ -300,3 +327,65 @@ def test_a_login_outside_the_group_gets_nothing(shared_tmp: Path) -> None:
     db = open_database(team.database, create=False)
     assert db.execute_sql("SELECT COUNT(*) FROM lead").fetchone()[0] == 0
     db.close()
+
+
+SWAP_SCRIPT = """
+import os, sys
+folder = sys.argv[1]
+mine = os.path.join(folder, "mine.toml")
+with open(mine, "w") as handle:
+    handle.write('database = "pipeline.db"\\ngroup = "x"\\nmanagers = ["nobody"]\\n')
+for attempt in ("rename", "unlink"):
+    try:
+        if attempt == "rename":
+            os.rename(mine, os.path.join(folder, "team.toml"))
+        else:
+            os.unlink(os.path.join(folder, "pipeline.db"))
+        print(attempt, "done")
+    except PermissionError:
+        print(attempt, "refused")
+"""
+
+
+@as_root
+def test_a_member_cannot_swap_team_toml_nor_delete_the_database(
+    shared_tmp: Path,
+) -> None:
+    group, gid = team_group()
+    team = create_team(shared_tmp / "sales", group, managers=("maria",))
+    done = subprocess.run(
+        [sys.executable, "-c", SWAP_SCRIPT, str(team.file.parent)],
+        user=NOBODY,
+        group=gid,
+        extra_groups=[gid],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd="/",
+    )
+    assert done.stdout.split("\n")[:2] == ["rename refused", "unlink refused"], done
+    assert load_team(team.file).managers == ("maria",)
+    assert Path(team.database).exists()
+
+
+def test_init_checks_its_words(tmp_path: Path) -> None:
+    group, _ = team_group()
+    with pytest.raises(InvalidInput, match="Name the team's unix group"):
+        create_team(tmp_path / "a", " ")
+    with pytest.raises(InvalidInput, match="zed is not a login"):
+        create_team(tmp_path / "a", group, managers=("maria", "zed"))
+    (tmp_path / "file").write_text("")
+    with pytest.raises(InvalidInput, match="is a file"):
+        create_team(tmp_path / "file", group)
+    assert not (tmp_path / "a").exists()
+
+
+def test_rights_that_let_a_rep_be_manager_are_named(tmp_path: Path) -> None:
+    team = create_team(tmp_path / "sales", team_group()[0])
+    os.chmod(team.file, 0o660)
+    os.chmod(tmp_path / "sales", 0o2770)
+    warnings = {value.split()[-1]: w for _, value, w in check_rights(team) if w}
+    assert (
+        "the group may rewrite it: any rep could be manager" in warnings[str(team.file)]
+    )
+    assert "sticky keeps reps from replacing" in warnings[str(tmp_path / "sales")]
