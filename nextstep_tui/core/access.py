@@ -33,15 +33,16 @@ class Access:
         return self.sees_all or owner == self.rep
 
     def check_sees(self, lead_id: int, owner: str) -> None:
-        """Another rep's lead is, to a rep, a lead that is not there."""
+        """Another rep's lead is, to a rep, not in their pipeline (whose it
+        is stays untold)."""
         if not self.may_change(owner):
-            raise NotFound(f"No lead with id {lead_id} in your pipeline.")
+            raise NotFound(
+                f"Lead {lead_id} is not in your pipeline; you see and change "
+                "only your own leads."
+            )
 
     def check_changes(self, lead_id: int, owner: str) -> None:
-        if not self.may_change(owner):
-            raise WrongState(
-                f"Lead {lead_id} belongs to {owner}; you can change only your own."
-            )
+        self.check_sees(lead_id, owner)
 
     def check_owner(self, owner: str) -> None:
         """``owner`` may be given a lead by this rep (adding or importing)."""

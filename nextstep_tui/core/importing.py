@@ -442,7 +442,7 @@ class _Importer:
     ) -> None:
         """Bring a matched lead's facts up to date; its step and history stay."""
         if not self.pipeline.access.may_change(row.owner):
-            reason = f"it is lead {row.id}, which belongs to {row.owner}."
+            reason = f"it matches lead {row.id}, which is not in your pipeline."
             raise BadRow(incoming.line, reason)
         state = State(row.state)
         if state is State.DROPPED and incoming.state is not State.DROPPED:

@@ -289,7 +289,7 @@ def test_team_scope_refuses_other_reps_leads(pipeline: Pipeline) -> None:
     assert bob.count() == 0
     with pytest.raises(NotFound):
         bob.get(lead_id)
-    with pytest.raises(WrongState, match="belongs to ann"):
+    with pytest.raises(NotFound, match="not in your pipeline"):
         bob.win(lead_id)
 
 

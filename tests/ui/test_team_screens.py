@@ -150,3 +150,25 @@ async def test_a_personal_database_shows_no_team(team_app: TeamApp) -> None:
         await settle(pilot)
         assert "·" not in section_bar(app)
         assert shown_names(app) == ["Acme", "Globex", "Hooli"]
+
+
+async def test_a_lead_given_away_leaves_the_reps_screen(team_app: TeamApp) -> None:
+    app = team_app("bob")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")  # Globex, Bob's
+        assert await until(pilot, lambda: isinstance(app.screen, LeadScreen))
+        screen = app.screen
+        assert isinstance(screen, LeadScreen)
+        maria = Pipeline(
+            app.pipeline.db,
+            rep="maria",
+            zone=app.pipeline.zone,
+            access=Access(rep="maria", team="sales", manager=True, members=TEAM),
+        )
+        maria.reassign(screen.lead_id, "ann")
+
+        screen.reload()  # as another session's change makes it
+        assert await until(pilot, lambda: isinstance(app.screen, PipelineScreen))
+        assert any("is not in your pipeline" in told for told in app.told)
+        assert await until(pilot, lambda: shown_names(app) == ["Hooli"])

@@ -16,7 +16,7 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static, TextArea
 
-from nextstep_tui.core.errors import Conflict, InvalidInput
+from nextstep_tui.core.errors import Conflict, InvalidInput, NotFound
 from nextstep_tui.core.model import (
     MAX_NOTES,
     MAX_TEXT,
@@ -495,10 +495,19 @@ class LeadScreen(PipelineView):
                 history=history,
                 notes=[event for event in history if event.kind == "note"],
             )
+        except NotFound as error:  # gone from the pipeline: reassigned elsewhere
+            self.app.call_from_thread(self.leave, str(error))
+            return
         except Exception as error:  # told to the rep; logged if unexpected
             tell_failure(self.app, error)
             return
         self.post_message(self.Loaded(view))
+
+    def leave(self, why: str) -> None:
+        """The lead is no longer the rep's to see: say so and go back."""
+        self.app.notify(why, severity="warning", markup=False)
+        if self.is_current:
+            self.app.pop_screen()
 
     async def on_lead_screen_loaded(self, message: Loaded) -> None:
         self.view = message.view
