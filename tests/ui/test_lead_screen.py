@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
+from pathlib import Path
 
 import pendulum
 import pytest
@@ -287,7 +289,7 @@ async def test_a_conflict_shows_both_values_and_keeps_the_edit(
         [told] = [told for told in app.told if told.startswith("Not saved")]
         assert "changed in another session by ann at" in told
         assert (
-            "Theirs → yours: name 'Globex Corporation' → 'Globex'; "
+            "Saved now → yours: name 'Globex Corporation' → 'Globex'; "
             "company 'Globex' → 'Globex Inc'; phone '' → '555-0100'." in told
         )
         lead = pipeline.get(seeded.globex)
@@ -495,3 +497,51 @@ def test_snapshot_note_dialog(
 ) -> None:
     lead_id = _busy_lead(pipeline, clock)
     assert snap_compare(RecordingApp(pipeline), run_before=_showing(lead_id, "n"))
+
+
+async def test_typed_words_survive_a_database_held_too_long(
+    make_app: AppMaker,
+    pipeline: Pipeline,
+    seeded: Seeded,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Another session holds the write lock past the wait: the note and the
+    edited facts come back in their dialogs, ready to save again."""
+    db = pipeline.db
+    short = [(k, 100 if k == "busy_timeout" else v) for k, v in db._pragmas]
+    monkeypatch.setattr(db, "_pragmas", short)
+    monkeypatch.setattr(db, "_timeout", 0.1)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_lead(pilot, seeded.globex)
+        holder = sqlite3.connect(tmp_path / "pipeline.db", isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")
+
+        await pilot.press("n", *"Ask about the Q3 budget", "enter")
+        assert await until(pilot, lambda: isinstance(app.screen, NoteDialog))
+        note = app.screen
+        assert note.query_one("#note", Input).value == "Ask about the Q3 budget"
+        assert any("locked too long" in told for told in app.told)
+        await pilot.press("escape")
+        await settle(pilot)
+
+        await pilot.press("e")
+        assert await until(pilot, lambda: isinstance(app.screen, LeadForm))
+        app.screen.query_one("#phone", Input).value = "555-0199"
+        await pilot.press("ctrl+s")
+        assert await until(
+            pilot,
+            lambda: (
+                isinstance(app.screen, LeadForm)
+                and app.screen.query_one("#phone", Input).value == "555-0199"
+                and sum("locked too long" in told for told in app.told) == 2
+            ),
+        )
+
+        holder.execute("ROLLBACK")
+        await pilot.press("ctrl+s")  # the lock is free: it goes through
+        await settle(pilot)
+        assert app.screen is screen
+        assert pipeline.get(seeded.globex).fields.phone == "555-0199"
+        holder.close()

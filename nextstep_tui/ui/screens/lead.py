@@ -16,7 +16,7 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static, TextArea
 
-from nextstep_tui.core.errors import Conflict, InvalidInput, NotFound
+from nextstep_tui.core.errors import Busy, Conflict, InvalidInput, NotFound
 from nextstep_tui.core.model import (
     MAX_NOTES,
     MAX_TEXT,
@@ -363,9 +363,10 @@ class NoteDialog(ModalScreen[str | None]):
         Binding("escape", "cancel", "Cancel", id="note_dialog.cancel"),
     ]
 
-    def __init__(self, lead_name: str) -> None:
+    def __init__(self, lead_name: str, text: str = "") -> None:
         super().__init__()
         self.lead_name = lead_name
+        self.text = text
 
     def compose(self) -> ComposeResult:
         with Vertical(id="note-dialog"):
@@ -374,7 +375,10 @@ class NoteDialog(ModalScreen[str | None]):
                 classes="hint",
             )
             yield Input(
-                placeholder="e.g. they never answered on SSO", id="note", compact=True
+                self.text,
+                placeholder="e.g. they never answered on SSO",
+                id="note",
+                compact=True,
             )
         yield KeyLine()
 
@@ -639,6 +643,9 @@ class LeadScreen(PipelineView):
         self.app.push_screen(LeadForm(lead.fields), edited)
 
     def action_note(self) -> None:
+        self.type_note("")
+
+    def type_note(self, text: str) -> None:
         lead = self.lead
         if lead is None:
             return
@@ -647,7 +654,7 @@ class LeadScreen(PipelineView):
             if text is not None:
                 self.save_note(text)
 
-        self.app.push_screen(NoteDialog(lead.name), typed)
+        self.app.push_screen(NoteDialog(lead.name, text), typed)
 
     @work(thread=True, exclusive=True, group="reps", exit_on_error=False)
     def action_reassign(self) -> None:
@@ -690,11 +697,22 @@ class LeadScreen(PipelineView):
         except Conflict as error:
             self.keep_edit(fields, str(error))
             return
+        except Busy as error:  # the typed facts are kept, for another try
+            tell_failure(self.app, error)
+            self.app.call_from_thread(self.edit_again, fields, version)
+            return
         except Exception as error:  # told to the rep; logged if unexpected
             tell_failure(self.app, error)
             return
         self.app.notify(f"Saved {one_line(fields.name)}.", markup=False)
         self.post_message(self.FieldsSaved(self.lead_id))
+
+    def edit_again(self, fields: LeadFields, version: int) -> None:
+        def edited(fields: LeadFields | None) -> None:
+            if fields is not None:
+                self.save_fields(fields, version)
+
+        self.app.push_screen(LeadForm(fields), edited)
 
     def keep_edit(self, yours: LeadFields, why: str) -> None:
         """Worker thread: another session saved first. Say what differs,
@@ -708,7 +726,7 @@ class LeadScreen(PipelineView):
         differ = fields_differing(lead.fields, yours)
         told = f"Not saved: {why}"
         if differ:
-            told += " Theirs → yours: " + "; ".join(differ) + "."
+            told += " Saved now → yours: " + "; ".join(differ) + "."
         told += " Your edit is open again: ctrl+s saves it over theirs."
         self.app.notify(told, severity="warning", markup=False, timeout=15)
         self.post_message(self.FieldsSaved(self.lead_id))
@@ -723,6 +741,10 @@ class LeadScreen(PipelineView):
     def save_note(self, text: str) -> None:
         try:
             self.pipeline.add_note(self.lead_id, text)
+        except Busy as error:  # the rep's words are kept, for another try
+            tell_failure(self.app, error)
+            self.app.call_from_thread(self.type_note, text)
+            return
         except Exception as error:  # told to the rep; logged if unexpected
             tell_failure(self.app, error)
             return
