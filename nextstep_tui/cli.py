@@ -142,7 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = command("list", "list leads", run_list)
     sub.add_argument("--state", choices=[state.value for state in State])
     _rep_option(sub)
-    sub.add_argument("--json", action="store_true", help="one JSON object per lead")
+    sub.add_argument("--json", action="store_true", help="a JSON array of the leads")
 
     sub = command("agenda", "what is due now and next, for a login message", run_agenda)
     sub.add_argument(
@@ -702,6 +702,8 @@ def _line(lead: Lead, pipeline: Pipeline) -> str:
     head = f"#{lead.id:<5} {_safe(lead.name)}"
     if lead.company:
         head += f" ({_safe(lead.company)})"
+    if pipeline.access.team is not None and pipeline.owner is None:
+        head += f" [{_safe(lead.owner)}]"  # several reps' leads: whose
     step = lead.step
     if step is None:
         return f"{head}  [{lead.state.value}]"

@@ -329,6 +329,13 @@ class Pipeline:
     def view_rep(self, owner: str | None) -> None:
         """Show ``owner``'s pipeline (None: everyone's the rep may see)."""
         self.access.check_views(owner)
+        members = self.access.members
+        # A rep who left the team still has leads to see; a typo has none.
+        stranger = owner is not None and members and owner not in members
+        if stranger and not LeadRow.select().where(LeadRow.owner == owner).exists():
+            raise InvalidInput(
+                f"{owner} is not in the team {self.access.team} and has no leads here."
+            )
         self.owner = owner
 
     def reps(self) -> list[tuple[str, int]]:

@@ -97,7 +97,10 @@ def test_reps_see_their_own_and_the_manager_everyones(
 
     login(monkeypatch, "maria")
     code, out, _ = run(capsys, "list")
-    assert "Globex" in out and "Acme" in out
+    assert f"#{anns:<5} Acme [ann]: Demo" in out
+    assert f"#{bobs:<5} Globex [bob]: Demo" in out
+    code, _, err = run(capsys, "list", "--rep", "nosuch")
+    assert code == 1 and "nosuch is not in the team" in err
     code, out, _ = run(capsys, "agenda", "--rep", "ann")
     assert "Acme" in out and "Globex" not in out
     code, out, _ = run(capsys, "team", "show")

@@ -103,6 +103,9 @@ def test_a_manager_sees_everyone_and_filters_by_rep(as_rep: As) -> None:
     assert maria.count(ListView.ALL, "hoo") == 1
     maria.view_rep(None)
     assert maria.health().open == 3
+    with pytest.raises(InvalidInput, match="nosuch is not in the team sales"):
+        maria.view_rep("nosuch")
+    assert maria.owner is None
     # A rep's own list of reps is just them.
     assert as_rep("ann").reps() == [("ann", 1)]
 

@@ -10,6 +10,7 @@ import pytest
 from nextstep_tui.core.access import Access
 from nextstep_tui.core.model import LeadFields
 from nextstep_tui.core.pipeline import Pipeline
+from nextstep_tui.ui.screens.cohorts import CohortScreen
 from nextstep_tui.ui.screens.lead import LeadScreen
 from nextstep_tui.ui.screens.pipeline import PipelineScreen
 from nextstep_tui.ui.screens.reps import RepPicker
@@ -172,3 +173,16 @@ async def test_a_lead_given_away_leaves_the_reps_screen(team_app: TeamApp) -> No
         assert await until(pilot, lambda: isinstance(app.screen, PipelineScreen))
         assert any("is not in your pipeline" in told for told in app.told)
         assert await until(pilot, lambda: shown_names(app) == ["Hooli"])
+
+
+async def test_cohorts_name_the_zone_their_months_are_counted_in(
+    team_app: TeamApp,
+) -> None:
+    app = team_app("maria", True)
+    app.pipeline.report_zone = "Asia/Tokyo"  # team.toml's zone for reports
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("c")
+        assert await until(pilot, lambda: isinstance(app.screen, CohortScreen))
+        title = str(app.screen.query_one("#cohorts-title").render())
+        assert title.endswith("(Asia/Tokyo)")

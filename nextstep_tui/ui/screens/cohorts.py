@@ -117,7 +117,7 @@ class CohortScreen(PipelineView):
         return self.query_one("#months", DataTable)
 
     def compose(self) -> ComposeResult:
-        zone = self.pipeline.zone
+        zone = self.pipeline.report_zone  # the team's months, if it sets a zone
         yield Static(
             Content(f"Cohorts · leads by the month they were made ({zone})"),
             id="cohorts-title",
