@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pendulum
 import pytest
@@ -508,7 +509,7 @@ async def test_typed_words_survive_a_database_held_too_long(
 ) -> None:
     """Another session holds the write lock past the wait: the note and the
     edited facts come back in their dialogs, ready to save again."""
-    db = pipeline.db
+    db: Any = pipeline.db  # its connection settings, for the next connections
     short = [(k, 100 if k == "busy_timeout" else v) for k, v in db._pragmas]
     monkeypatch.setattr(db, "_pragmas", short)
     monkeypatch.setattr(db, "_timeout", 0.1)
