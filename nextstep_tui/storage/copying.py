@@ -100,8 +100,9 @@ def _copy_table(
     progress: Progress | None,
 ) -> None:
     columns, key = TABLES[name]
-    total = _count(source, name)
+    # Each side keeps its own schema version: it is neither copied nor counted.
     where = " WHERE key <> 'schema_version'" if name == "meta" else ""
+    total = int(source.execute_sql(f"SELECT COUNT(*) FROM {name}{where}").fetchone()[0])
     listed = ", ".join(columns)
     marks = ", ".join(target.param for _ in columns)
     insert = f"INSERT INTO {name} ({listed}) VALUES ({marks})"
@@ -152,10 +153,6 @@ def checksum(db: peewee.Database, name: str) -> tuple[int, str]:
 def _plain(row: Iterable[Any]) -> tuple[Any, ...]:
     """Values as both engines' drivers can agree on: flags as 0 and 1."""
     return tuple(int(value) if isinstance(value, bool) else value for value in row)
-
-
-def _count(db: peewee.Database, name: str) -> int:
-    return int(db.execute_sql(f"SELECT COUNT(*) FROM {name}").fetchone()[0])
 
 
 def _batches(cursor: Any) -> Iterator[list[tuple[Any, ...]]]:
