@@ -238,15 +238,23 @@ def _check_reported(db: sqlite3.Connection, writer: Writer, context: str) -> Non
 def _writers_held(gate: Path, context: str) -> Iterator[None]:
     """Hold every live writer between two operations (each holds the gate
     shared while it opens the database or does an operation)."""
-    with gate.open("rb") as handle:
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                assert time.monotonic() < deadline, f"{context}: writers never paused"
-                time.sleep(0.001)
+    turn = Path(f"{gate}.turn")
+    turn.touch()
+    deadline = time.monotonic() + 10
+    # The turnstile first: no writer starts an operation after it, so the
+    # gate comes free once the operations under way end (shared holders
+    # taking turns could otherwise keep it from the test for ever).
+    with turn.open("rb") as stile, gate.open("rb") as handle:
+        for lock in (stile, handle):
+            while True:
+                try:
+                    fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    assert time.monotonic() < deadline, (
+                        f"{context}: writers never paused"
+                    )
+                    time.sleep(0.001)
         yield
 
 

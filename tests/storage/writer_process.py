@@ -52,9 +52,10 @@ def main(argv: list[str]) -> None:
     rng = random.Random(int(seed))
     parent = os.getppid()
     gate = os.open(gate_path, os.O_RDONLY)
+    turn = os.open(gate_path + ".turn", os.O_RDONLY | os.O_CREAT, 0o600)
     log = os.open(log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
 
-    with _shared(gate):
+    with _shared(gate, turn):
         db = open_database(path, create=False)
     pipeline = Pipeline(db, rep=owner, zone="UTC", owner=owner)
     mine = [lead.id for lead in pipeline.leads()]
@@ -62,7 +63,7 @@ def main(argv: list[str]) -> None:
 
     # Never outlive the test, even if it dies without killing us.
     while os.getppid() == parent:
-        with _shared(gate):
+        with _shared(gate, turn):
             name, lead_id = _operate(pipeline, rng, mine)
             version, event = db.execute_sql(
                 "SELECT version, (SELECT MAX(id) FROM event WHERE lead_id = lead.id) "
@@ -128,7 +129,11 @@ def _when(instant: pendulum.DateTime, rng: random.Random) -> When:
 
 
 @contextmanager
-def _shared(gate: int) -> Iterator[None]:
+def _shared(gate: int, turn: int) -> Iterator[None]:
+    """Hold the gate shared; first pass the turnstile, which the test holds
+    while it waits for the gate, so writers cannot starve it."""
+    fcntl.flock(turn, fcntl.LOCK_SH)
+    fcntl.flock(turn, fcntl.LOCK_UN)
     fcntl.flock(gate, fcntl.LOCK_SH)
     try:
         yield
