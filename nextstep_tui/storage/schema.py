@@ -585,15 +585,6 @@ PG_UPDATE_RULES = (
                        WHERE external_id = NEW.external_id AND id <> OLD.id)""",
     ),
 )
-PG_RANGE_RULES = (
-    (
-        "instants_are_in_range",
-        f"""NEW.created_at NOT {_INSTANT_RANGE}
-            OR coalesce(NEW.step_due, 0) NOT {_INSTANT_RANGE}
-            OR coalesce(NEW.closed_at, 0) NOT {_INSTANT_RANGE}
-            OR coalesce(NEW.recycle_on, 0) NOT {_INSTANT_RANGE}""",
-    ),
-)
 
 
 def _pg_rule_triggers(db: peewee.Database, extra: bool) -> None:
@@ -601,7 +592,7 @@ def _pg_rule_triggers(db: peewee.Database, extra: bool) -> None:
         rules = PG_LEAD_RULES
         if extra:
             own = PG_INSERT_RULES if when == "INSERT" else PG_UPDATE_RULES
-            rules = (*rules, *PG_RANGE_RULES, *own)
+            rules = (*rules, *RANGE_RULES, *own)  # the same SQL on both
         for sql in _pg_rules(f"lead_rules_{when.lower()}", when, rules):
             db.execute_sql(sql)
 
