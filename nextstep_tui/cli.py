@@ -417,6 +417,7 @@ def run_backup(args: argparse.Namespace, settings: Settings) -> int:
     from nextstep_tui.storage.upkeep import backup
 
     pipeline = open_pipeline(settings, create=False)
+    pipeline.access.check_copies_all("A backup")
     copy = backup(pipeline.db, args.file)
     print(f"Backed up to {copy}.")
     return 0
@@ -429,6 +430,7 @@ def run_migrate_to(args: argparse.Namespace, settings: Settings) -> int:
     if not args.url.startswith(("postgresql://", "postgres://")):
         raise InvalidInput(f"Name the target as postgresql://..., not {args.url!r}.")
     pipeline = open_pipeline(settings, create=False)
+    pipeline.access.check_copies_all("A migration")
     shown: dict[str, int] = {}
 
     def progress(table: str, done: int, total: int) -> None:

@@ -66,6 +66,16 @@ class Access:
             raise WrongState(f"Only a manager can reassign leads; ask {who}.")
         self.check_owner(to)
 
+    def check_copies_all(self, what: str) -> None:
+        """A copy of the whole database holds every rep's leads: in a team,
+        making one (``what``: a backup, a migration) is a manager's job."""
+        if not self.sees_all:
+            who = ", ".join(self.managers) or "the team's managers"
+            raise WrongState(
+                f"{what} copies every rep's leads: only a manager makes one; "
+                f"ask {who}."
+            )
+
     def check_views(self, owner: str | None) -> None:
         """This rep may look at ``owner``'s pipeline (None: everyone's)."""
         if owner == self.rep or self.sees_all:

@@ -94,6 +94,11 @@ def test_reps_see_their_own_and_the_manager_everyones(
     assert code == 1 and "Only a manager can reassign leads; ask maria" in err
     code, _, err = run(capsys, "reassign", str(anns), "bob")
     assert code == 1 and "Only a manager can reassign leads; ask maria" in err
+    code, _, err = run(capsys, "backup", str(team.parent / "mine.db"))
+    assert code == 1 and "A backup copies every rep's leads: only a manager" in err
+    assert not (team.parent / "mine.db").exists()
+    code, _, err = run(capsys, "migrate-to", "postgresql:///x?host=/nonexistent")
+    assert code == 1 and "A migration copies every rep's leads" in err
 
     login(monkeypatch, "maria")
     code, out, _ = run(capsys, "list")
