@@ -8,7 +8,7 @@ remembers it, so a copy opened elsewhere is refused. Who a rep is comes from
 the operating system (the login, its groups), never from the environment.
 
     # team.toml
-    database = "pipeline.db"     # beside this file, or an absolute path
+    database = "pipeline.db"     # the file's name, beside this one
     group = "sales"              # the unix group whose members are the team
     zone = "Europe/Berlin"       # months of team reports (cohorts)
     managers = ["maria"]         # logins that see everyone's pipeline
@@ -187,9 +187,14 @@ def load_team(path: Path) -> Team:
         ):
             raise InvalidInput(f"{path}: targets are whole numbers of at least 1.")
 
-    database = Path(data["database"]).expanduser()
-    if not database.is_absolute():
-        database = path.parent / database
+    if Path(data["database"]).name != data["database"]:
+        # Beside it, in the folder only the team can enter; a path elsewhere
+        # would let whoever writes there choose the team's rules.
+        raise InvalidInput(
+            f"{path}: database is a file name beside team.toml, not a path: "
+            f"{data['database']!r}."
+        )
+    database = path.parent / data["database"]
     return Team(
         file=path.resolve(),
         group=data["group"],

@@ -92,6 +92,7 @@ def _open_sqlite(path: Path, create: bool) -> peewee.SqliteDatabase:
         raise StorageError(f"{path} is a directory, not a database file.")
 
     _check_is_sqlite(path)
+    _check_one_name(path)
     return peewee.SqliteDatabase(
         str(path), pragmas=SQLITE_PRAGMAS, timeout=BUSY_TIMEOUT, check_same_thread=False
     )
@@ -111,6 +112,19 @@ def _create_private_file(path: Path) -> None:
         raise StorageError(f"Cannot create the database {path}: {error}") from None
     os.close(descriptor)
     log.info("created database %s", path)
+
+
+def _check_one_name(path: Path) -> None:
+    """Refuse a file with hard links: SQLite keeps its log beside the name
+    it was opened by, so what is written through one name is lost through
+    another (and a link in another folder would escape a team's rules)."""
+    links = path.stat().st_nlink
+    if links > 1:
+        raise StorageError(
+            f"{path} has {links} names (hard links). SQLite keeps its log beside "
+            "each name, so changes made through one are lost through another. "
+            f"Remove the other names (find / -samefile {path}) and open it again."
+        )
 
 
 def _not_allowed(path: Path) -> str:

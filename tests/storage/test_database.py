@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sqlite3
 import stat
@@ -366,3 +367,16 @@ def test_events_store_json(pipeline: Pipeline, db_path: Path) -> None:
     )
 
     assert json.loads(row[0])["action"] == "Call"
+
+
+def test_a_hard_linked_file_is_refused_by_every_name(tmp_path: Path) -> None:
+    """Through two names SQLite keeps two logs, and writes are lost."""
+    first = tmp_path / "pipeline.db"
+    open_database(str(first)).close()
+    second = tmp_path / "elsewhere.db"
+    os.link(first, second)
+    for name in (first, second):
+        with pytest.raises(StorageError, match="has 2 names \\(hard links\\)"):
+            open_database(str(name))
+    second.unlink()
+    open_database(str(first)).close()

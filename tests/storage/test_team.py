@@ -244,6 +244,7 @@ def test_a_manager_group_makes_managers(tmp_path: Path) -> None:
         ('database = "x.db"\ngroup = "sales"\ntarget = 0\n', "at least 1"),
         ('database = "x.db"\ngroup = "sales"\n[targets]\nann = "many"\n', "at least"),
         ("database = \n", "not valid TOML"),
+        ('database = "/srv/x.db"\ngroup = "sales"\n', "a file name beside team"),
     ],
 )
 def test_a_bad_team_file_is_named(tmp_path: Path, text: str, message: str) -> None:
@@ -389,3 +390,23 @@ def test_rights_that_let_a_rep_be_manager_are_named(tmp_path: Path) -> None:
         "the group may rewrite it: any rep could be manager" in warnings[str(team.file)]
     )
     assert "sticky keeps reps from replacing" in warnings[str(tmp_path / "sales")]
+
+
+def test_a_hard_link_to_the_teams_file_escapes_nothing(tmp_path: Path) -> None:
+    """A rep's own folder, a team.toml naming them manager, and a hard link
+    to the team's database: refused, and the team's own name with it until
+    the link is gone (two names would keep two logs)."""
+    team = create_team(tmp_path / "sales", team_group()[0], managers=("maria",))
+    evil = tmp_path / "evil"
+    evil.mkdir()
+    os.link(team.database, evil / "pipeline.db")
+    (evil / "team.toml").write_text(
+        'database = "pipeline.db"\ngroup = "sales"\nmanagers = ["ann"]\n'
+    )
+    for database in (evil / "pipeline.db", Path(team.database)):
+        with pytest.raises(StorageError, match="hard links"):
+            open_pipeline(replace(settings_for(team, "ann"), database=str(database)))
+    (evil / "pipeline.db").unlink()
+    ann = open_pipeline(settings_for(team, "ann"))
+    assert not ann.access.manager
+    ann.db.close()
