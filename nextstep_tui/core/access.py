@@ -72,8 +72,7 @@ class Access:
         if not self.sees_all:
             who = ", ".join(self.managers) or "the team's managers"
             raise WrongState(
-                f"{what} copies every rep's leads: only a manager makes one; "
-                f"ask {who}."
+                f"{what} copies every rep's leads: only a manager makes one; ask {who}."
             )
 
     def check_views(self, owner: str | None) -> None:

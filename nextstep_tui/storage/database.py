@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import sqlite3
 from pathlib import Path
+from urllib.parse import unquote
 
 import peewee
 
@@ -49,10 +49,23 @@ def open_database(target: str, create: bool = True) -> peewee.Database:
 
 
 def without_password(target: str) -> str:
-    """A URL fit to print: ``user:secret@`` becomes ``user:***@``, and a
-    ``password=`` in its query ``password=***``."""
-    target = re.sub(r"(://[^/:@]*:)[^/@]*@", r"\1***@", target)
-    return re.sub(r"([?&]password=)[^&]*", r"\1***", target, flags=re.IGNORECASE)
+    """A URL fit to print: the password in its user part and any query
+    parameter that names a password (however it is spelled: libpq decodes
+    ``%70assword`` and ignores spaces) become ``***``."""
+    scheme, slashes, rest = target.partition("://")
+    if not slashes:
+        return target
+    head, mark, query = rest.partition("?")
+    user, at, host = head.rpartition("@")
+    if at and ":" in user:
+        head = f"{user.split(':', 1)[0]}:***@{host}"
+    pieces = []
+    for piece in query.split("&") if mark else []:
+        key, equals, _ = piece.partition("=")
+        if equals and "password" in unquote(key).replace(" ", "").lower():
+            piece = f"{key}=***"
+        pieces.append(piece)
+    return f"{scheme}://{head}{mark}{'&'.join(pieces)}"
 
 
 def database_file(target: str) -> Path | None:

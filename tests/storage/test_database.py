@@ -18,7 +18,7 @@ import pytest
 from nextstep_tui.core.errors import Busy, StorageError
 from nextstep_tui.core.pipeline import Pipeline
 from nextstep_tui.storage import schema
-from nextstep_tui.storage.database import open_database
+from nextstep_tui.storage.database import open_database, without_password
 from nextstep_tui.storage.models import Event
 from tests.core.helpers import fields, step, when
 
@@ -209,7 +209,7 @@ from nextstep_tui.core.pipeline import Pipeline
 from nextstep_tui.core.model import StepInput
 from nextstep_tui.core.when import parse_when
 from nextstep_tui.storage import models
-from nextstep_tui.storage.database import open_database
+from nextstep_tui.storage.database import open_database, without_password
 
 db = open_database(sys.argv[1])
 now = pendulum.datetime(2026, 12, 4, 15, tz="Europe/Paris")
@@ -380,3 +380,23 @@ def test_a_hard_linked_file_is_refused_by_every_name(tmp_path: Path) -> None:
             open_database(str(name))
     second.unlink()
     open_database(str(first)).close()
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("postgresql://ann:s3cret@/sales", "postgresql://ann:***@/sales"),
+        ("postgresql://ann:s3/cr@t@db/sales", "postgresql://ann:***@db/sales"),
+        ("postgresql:///s?password=s3cret&x=1", "postgresql:///s?password=***&x=1"),
+        (
+            "postgresql://h/s?user=ann&%70assword=s3cret",
+            "postgresql://h/s?user=ann&%70assword=***",
+        ),
+        ("postgresql://h/s?password =s3cret", "postgresql://h/s?password =***"),
+        ("postgresql://h/s?sslpassword=s3cret", "postgresql://h/s?sslpassword=***"),
+        ("postgresql://ann@/s?host=/run/pg", "postgresql://ann@/s?host=/run/pg"),
+        ("/home/ann/pipeline.db", "/home/ann/pipeline.db"),
+    ],
+)
+def test_a_url_is_printed_without_its_password(url: str, shown: str) -> None:
+    assert without_password(url) == shown
