@@ -19,7 +19,7 @@ from typing import Any, TextIO
 import pendulum
 
 from nextstep_tui import __version__
-from nextstep_tui.config import Settings, load_settings
+from nextstep_tui.config import Settings, fallback_settings, load_settings
 from nextstep_tui.core.errors import InvalidInput, NextstepError
 from nextstep_tui.core.model import (
     DropReason,
@@ -67,9 +67,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        settings = load_settings(database=args.db)
         handler: Callable[[argparse.Namespace, Settings], int] = args.handler
-        return handler(args, settings)
+        return handler(args, _settings(args, handler))
     except NextstepError as error:
         print(f"nextstep: {error}", file=sys.stderr)
         return 1
@@ -77,6 +76,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+
+
+def _settings(
+    args: argparse.Namespace, handler: Callable[[argparse.Namespace, Settings], int]
+) -> Settings:
+    """The settings; for doctor and team init, what can be had of them when
+    the config (or the team it names) cannot be read: doctor says why."""
+    try:
+        return load_settings(database=args.db)
+    except NextstepError as error:
+        if handler not in (run_doctor, run_team_init):
+            raise
+        args.settings_error = str(error)
+        return fallback_settings(args.db)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -463,18 +476,24 @@ def run_doctor(args: argparse.Namespace, settings: Settings) -> int:
     from nextstep_tui.storage.database import database_file
     from nextstep_tui.storage.upkeep import diagnose, file_facts
 
-    path = database_file(settings.database)
-    facts = [("database", _without_password(settings.database), "")]
+    facts = []
     pipeline: Pipeline | None = None
-    try:
-        pipeline = open_pipeline(settings, create=False)
-    except NextstepError as error:
-        facts.append(("opens", "no", str(error)))
-        if path is not None and _can_see(path):
-            facts += file_facts(path)
+    broken = getattr(args, "settings_error", None)
+    if broken:
+        facts.append(("settings", "cannot be read", broken))
+    else:
+        path = database_file(settings.database)
+        facts.append(("database", _without_password(settings.database), ""))
+        try:
+            pipeline = open_pipeline(settings, create=False)
+        except NextstepError as error:
+            facts.append(("opens", "no", str(error)))
+            if path is not None and _can_see(path):
+                facts += file_facts(path)
     if pipeline is not None:
-        facts += diagnose(pipeline.db, path)
-    facts += _team_facts(settings, pipeline)
+        facts += diagnose(pipeline.db, database_file(settings.database))
+    if not broken:
+        facts += _team_facts(settings, pipeline)
     facts += [
         ("rep", settings.rep, ""),
         ("zone", settings.zone, ""),

@@ -114,6 +114,17 @@ def load_settings(
     )
 
 
+def fallback_settings(database: str | None = None) -> Settings:
+    """What is known without the config file: the login, the zone."""
+    zone = os.environ.get("TZ", "").lstrip(":")
+    return Settings(
+        database=database or "(unknown: the settings cannot be read)",
+        zone=zone if zone and valid_zone(zone) else system_zone(),
+        rep=current_rep(),
+        log_dir=state_dir(),
+    )
+
+
 def _team_database(team: str | None) -> str | None:
     """The database a team's ``team.toml`` (or its folder) names."""
     if not team:

@@ -202,3 +202,24 @@ def test_doctor_hides_a_servers_password(
     assert code == 1
     assert "s3cret" not in out
     assert "postgresql://ann:***@/sales?host=/nonexistent/x&password=***" in out
+
+
+def test_doctor_and_team_init_work_when_the_named_team_cannot_be_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(team_module, "login_exists", lambda name: name in PEOPLE)
+    monkeypatch.setenv("NEXTSTEP_TEAM", str(tmp_path / "nosuch"))
+    code, _, err = run(capsys, "list")
+    assert code == 1 and "No team configuration at" in err
+
+    code, out, _ = run(capsys, "doctor")
+    assert code == 1
+    assert "settings:    cannot be read" in out and "No team configuration" in out
+    for fact in ("rep:", "zone:", "terminal:", "colour:"):
+        assert fact in out, fact
+
+    code, out, err = run(
+        capsys, "team", "init", str(tmp_path / "east"), "--group", GROUP
+    )
+    assert code == 0, err
+    assert (tmp_path / "east" / "team.toml").exists()
