@@ -270,7 +270,7 @@ async def test_form_mistakes_are_messages_and_escape_keeps_the_lead(
         assert pipeline.get(seeded.globex).name == "Globex"
 
 
-async def test_a_conflict_shows_both_values_and_keeps_the_edit(
+async def test_a_conflict_keeps_both_sessions_changes_and_names_the_clash(
     make_app: AppMaker, pipeline: Pipeline, seeded: Seeded
 ) -> None:
     app = make_app()
@@ -281,29 +281,39 @@ async def test_a_conflict_shows_both_values_and_keeps_the_edit(
         form = app.screen
         assert isinstance(form, LeadForm)
 
-        # Meanwhile, another session renames the lead.
+        # Meanwhile, another session renames the lead and its company.
         pipeline.edit_lead(seeded.globex, LeadFields("Globex Corporation", "Globex"))
+        form.query_one("#company", Input).value = "Globex International"
         form.query_one("#phone", Input).value = "555-0100"
         await pilot.press("ctrl+s")
-        assert await until(pilot, lambda: isinstance(app.screen, LeadForm))
+        assert await until(
+            pilot, lambda: isinstance(app.screen, LeadForm) and app.screen is not form
+        )
 
         [told] = [told for told in app.told if told.startswith("Not saved")]
         assert "changed in another session by ann at" in told
+        # Only the fact both changed is a clash; the name is simply theirs.
         assert (
-            "Saved now → yours: name 'Globex Corporation' → 'Globex'; "
-            "company 'Globex' → 'Globex Inc'; phone '' → '555-0100'." in told
+            "Both changed: saved now → yours: "
+            "company 'Globex' → 'Globex International'." in told
         )
-        lead = pipeline.get(seeded.globex)
-        assert (lead.name, lead.fields.phone) == ("Globex Corporation", "")
         assert text(screen, "#lead-name") == "Globex Corporation"
         again = app.screen
-        assert again is not form and isinstance(again, LeadForm)
+        assert isinstance(again, LeadForm)
+        assert again.query_one("#name", Input).value == "Globex Corporation"
+        assert again.query_one("#company", Input).value == "Globex International"
         assert again.query_one("#phone", Input).value == "555-0100"
+        lead = pipeline.get(seeded.globex)
+        assert (lead.name, lead.fields.phone) == ("Globex Corporation", "")
 
-        await pilot.press("ctrl+s")  # the rep's, over theirs, knowingly
+        await pilot.press("ctrl+s")  # the rep's changes, over theirs, knowingly
         await settle(pilot)
         lead = pipeline.get(seeded.globex)
-        assert (lead.name, lead.fields.phone) == ("Globex", "555-0100")
+        assert (lead.name, lead.company, lead.fields.phone) == (
+            "Globex Corporation",
+            "Globex International",
+            "555-0100",
+        )
 
 
 # -- talking points ------------------------------------------------------------

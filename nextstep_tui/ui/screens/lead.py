@@ -18,6 +18,7 @@ from textual.widgets import Button, Input, Label, Static, TextArea
 
 from nextstep_tui.core.errors import Busy, Conflict, InvalidInput, NotFound
 from nextstep_tui.core.model import (
+    EDITABLE_FIELDS,
     MAX_NOTES,
     MAX_TEXT,
     DropReason,
@@ -345,15 +346,29 @@ class LeadForm(ModalScreen[LeadFields | None]):
         self.focus_next()
 
 
-def fields_differing(theirs: LeadFields, yours: LeadFields) -> list[str]:
-    """Each fact the two differ on: "company 'Acme' → 'Acme Ltd'"."""
-    draft_theirs, draft_yours = draft_of_fields(theirs), draft_of_fields(yours)
-    return [
-        f"{label.lower()} {getattr(draft_theirs, name)!r} → "
-        f"{getattr(draft_yours, name)!r}"
+def merge_edits(
+    base: LeadFields, theirs: LeadFields, yours: LeadFields
+) -> tuple[LeadFields, list[str]]:
+    """The rep's edit over another session's: each fact the rep changed is
+    theirs to keep, each one they left takes the other session's value.
+    Also the facts both changed, in words: "company 'Acme' → 'Acme Ltd'"."""
+    merged = {
+        name: getattr(
+            yours if getattr(yours, name) != getattr(base, name) else theirs, name
+        )
+        for name in EDITABLE_FIELDS
+    }
+    shown_base, shown_theirs = draft_of_fields(base), draft_of_fields(theirs)
+    shown_yours = draft_of_fields(yours)
+    both = [
+        f"{label.lower()} {getattr(shown_theirs, name)!r} → "
+        f"{getattr(shown_yours, name)!r}"
         for name, label in LeadForm.FIELDS
-        if getattr(draft_theirs, name) != getattr(draft_yours, name)
+        if getattr(shown_theirs, name) != getattr(shown_base, name)
+        and getattr(shown_yours, name) != getattr(shown_base, name)
+        and getattr(shown_theirs, name) != getattr(shown_yours, name)
     ]
+    return LeadFields(**merged), both
 
 
 class NoteDialog(ModalScreen[str | None]):
@@ -638,7 +653,7 @@ class LeadScreen(PipelineView):
 
         def edited(fields: LeadFields | None) -> None:
             if fields is not None:
-                self.save_fields(fields, lead.version)
+                self.save_fields(fields, lead.version, lead.fields)
 
         self.app.push_screen(LeadForm(lead.fields), edited)
 
@@ -690,16 +705,17 @@ class LeadScreen(PipelineView):
         self.post_message(self.FieldsSaved(self.lead_id))
 
     @work(thread=True, group="lead-write", exit_on_error=False)
-    def save_fields(self, fields: LeadFields, version: int) -> None:
-        """Write the edited facts, if nobody changed the lead meanwhile."""
+    def save_fields(self, fields: LeadFields, version: int, base: LeadFields) -> None:
+        """Write the edited facts, if nobody changed the lead since ``base``
+        (the facts at ``version``) was read."""
         try:
             self.pipeline.edit_lead(self.lead_id, fields, expected_version=version)
         except Conflict as error:
-            self.keep_edit(fields, str(error))
+            self.keep_edit(base, fields, str(error))
             return
         except Busy as error:  # the typed facts are kept, for another try
             tell_failure(self.app, error)
-            self.app.call_from_thread(self.edit_again, fields, version)
+            self.app.call_from_thread(self.edit_again, fields, version, base)
             return
         except Exception as error:  # told to the rep; logged if unexpected
             tell_failure(self.app, error)
@@ -707,35 +723,31 @@ class LeadScreen(PipelineView):
         self.app.notify(f"Saved {one_line(fields.name)}.", markup=False)
         self.post_message(self.FieldsSaved(self.lead_id))
 
-    def edit_again(self, fields: LeadFields, version: int) -> None:
+    def edit_again(self, fields: LeadFields, version: int, base: LeadFields) -> None:
         def edited(fields: LeadFields | None) -> None:
             if fields is not None:
-                self.save_fields(fields, version)
+                self.save_fields(fields, version, base)
 
         self.app.push_screen(LeadForm(fields), edited)
 
-    def keep_edit(self, yours: LeadFields, why: str) -> None:
-        """Worker thread: another session saved first. Say what differs,
-        theirs and yours, and open the form again on what the rep typed."""
+    def keep_edit(self, base: LeadFields, yours: LeadFields, why: str) -> None:
+        """Worker thread: another session saved first. Open the form again
+        on the rep's changes over the other session's, and say where both
+        changed the same fact."""
         try:
             lead = self.pipeline.get(self.lead_id)
         except Exception as error:  # closed or gone meanwhile: say so
             tell_failure(self.app, error)
             self.post_message(self.FieldsSaved(self.lead_id))
             return
-        differ = fields_differing(lead.fields, yours)
+        merged, both = merge_edits(base, lead.fields, yours)
         told = f"Not saved: {why}"
-        if differ:
-            told += " Saved now → yours: " + "; ".join(differ) + "."
-        told += " Your edit is open again: ctrl+s saves it over theirs."
+        if both:
+            told += " Both changed: saved now → yours: " + "; ".join(both) + "."
+        told += " Your changes are open again over theirs: ctrl+s saves them."
         self.app.notify(told, severity="warning", markup=False, timeout=15)
         self.post_message(self.FieldsSaved(self.lead_id))
-
-        def edited(fields: LeadFields | None) -> None:
-            if fields is not None:
-                self.save_fields(fields, lead.version)
-
-        self.app.call_from_thread(self.app.push_screen, LeadForm(yours), edited)
+        self.app.call_from_thread(self.edit_again, merged, lead.version, lead.fields)
 
     @work(thread=True, group="lead-write", exit_on_error=False)
     def save_note(self, text: str) -> None:
