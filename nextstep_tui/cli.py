@@ -286,7 +286,7 @@ def _usage(parser: argparse.ArgumentParser) -> int:
 
 
 def run_team_init(args: argparse.Namespace, settings: Settings) -> int:
-    from nextstep_tui.team import create_team
+    from nextstep_tui.team import create_team, team_warnings
 
     team = create_team(
         args.folder, args.group, managers=tuple(args.manager), zone=args.zone
@@ -295,6 +295,8 @@ def run_team_init(args: argparse.Namespace, settings: Settings) -> int:
     print(f"  {team.database}  (the database; the group reads and writes it)")
     print(f"  {team.file}  (managers, zone, targets; you edit it)")
     print(f'Each rep adds  team = "{team.file.parent}"  to their config file.')
+    for warning in team_warnings(team):
+        print(f"nextstep: note: {warning}", file=sys.stderr)
     return 0
 
 
@@ -317,7 +319,10 @@ def run_team_show(args: argparse.Namespace, settings: Settings) -> int:
 def run_reassign(args: argparse.Namespace, settings: Settings) -> int:
     pipeline = open_pipeline(settings, create=False)
     before = pipeline.reassign(args.id, args.rep)
-    print(f"Lead {args.id} is now {_safe(args.rep)}'s (was {_safe(before)}'s).")
+    if before == args.rep:
+        print(f"Lead {args.id} is already {_safe(args.rep)}'s.")
+    else:
+        print(f"Lead {args.id} is now {_safe(args.rep)}'s (was {_safe(before)}'s).")
     return 0
 
 
@@ -640,7 +645,8 @@ def run_show(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_cohorts(args: argparse.Namespace, settings: Settings) -> int:
-    rows = open_pipeline(settings, owner=args.rep, create=False).cohorts()
+    pipeline = open_pipeline(settings, owner=args.rep, create=False)
+    rows = pipeline.cohorts()
     if args.json:
         _print_json(
             [
@@ -659,6 +665,7 @@ def run_cohorts(args: argparse.Namespace, settings: Settings) -> int:
     for row in rows:
         counts = f"{row.created:>8} {row.won:>6} {row.dropped:>8} {row.open:>6}"
         print(f"{row.month:<8} {counts}")
+    print(f"(months in {pipeline.report_zone})")
     return 0
 
 

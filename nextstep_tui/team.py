@@ -319,6 +319,28 @@ def _give(path: Path, gid: int, mode: int) -> None:
 # -- checking one -------------------------------------------------------------
 
 
+def team_warnings(team: Team) -> list[str]:
+    """What would keep the team from working, said once it is made."""
+    warnings = []
+    if not members_of_group(team.group):
+        warnings.append(
+            f"the group {team.group} has no members yet: add the reps "
+            f"(usermod -aG {team.group} LOGIN); they log in again after."
+        )
+    in_group = members_of_group(team.group)
+    for name in team.managers:
+        if name not in in_group:
+            warnings.append(f"{name} manages but is not in {team.group}: add them.")
+    for folder in team.file.parent.parents:
+        if not folder.stat().st_mode & 0o001:
+            warnings.append(
+                f"{folder} is closed to others: the reps cannot reach the team "
+                "through it (chmod o+x, or put the team elsewhere)."
+            )
+            break
+    return warnings
+
+
 def check_rights(team: Team) -> list[tuple[str, str, str]]:
     """Each file of the team with its rights, and a warning where they are
     wrong: (name, value, warning or '')."""

@@ -328,6 +328,8 @@ class Pipeline:
 
     def view_rep(self, owner: str | None) -> None:
         """Show ``owner``'s pipeline (None: everyone's the rep may see)."""
+        if owner is not None and not owner.strip():
+            raise InvalidInput("Name the rep whose pipeline to show.")
         self.access.check_views(owner)
         members = self.access.members
         # A rep who left the team still has leads to see; a typo has none.

@@ -223,3 +223,34 @@ def test_doctor_and_team_init_work_when_the_named_team_cannot_be_read(
     )
     assert code == 0, err
     assert (tmp_path / "east" / "team.toml").exists()
+
+
+def test_init_notes_what_would_keep_the_team_from_working(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(team_module, "login_exists", lambda name: name in PEOPLE)
+    monkeypatch.setattr(team_module, "members_of_group", lambda name: set())
+    private = tmp_path / "private"
+    private.mkdir(mode=0o700)
+    code, _, err = run(
+        capsys, "team", "init", str(private / "sales"), "--group", GROUP,
+        "--manager", "maria",
+    )  # fmt: skip
+    assert code == 0
+    assert f"the group {GROUP} has no members yet" in err
+    assert f"maria manages but is not in {GROUP}" in err
+    assert f"{private} is closed to others" in err
+
+
+def test_small_words_of_the_team_commands(
+    team: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    login(monkeypatch, "ann")
+    lead_id = add(capsys, "Acme")
+    login(monkeypatch, "maria")
+    code, out, _ = run(capsys, "reassign", str(lead_id), "ann")
+    assert code == 0 and out.strip() == f"Lead {lead_id} is already ann's."
+    code, _, err = run(capsys, "list", "--rep", "")
+    assert code == 1 and "Name the rep" in err
+    code, out, _ = run(capsys, "cohorts")
+    assert out.splitlines()[-1] == "(months in Europe/Paris)"
