@@ -536,7 +536,11 @@ def _team_facts(
         return [("team", str(config), str(error))]
     if team is None:  # a server's database: its file is remembered inside
         assert pipeline is not None
-        return [("team", str(pipeline.access.team), ""), _role(pipeline)]
+        return [
+            ("team", str(pipeline.access.team), ""),
+            _role(pipeline),
+            _meta_rights(pipeline),
+        ]
     facts = [("team", f"{team.group} ({team.file})", "")]
     if pipeline is not None:
         facts.append(_role(pipeline))
@@ -550,6 +554,22 @@ def _can_see(path: Path) -> bool:
         return path.exists()
     except OSError:  # a folder this login may not enter
         return False
+
+
+def _meta_rights(pipeline: Pipeline) -> tuple[str, str, str]:
+    """On a server, a rep who may write ``meta`` may rename the team's rules."""
+    from nextstep_tui.storage.postgres import may_write_settings
+
+    if not may_write_settings(pipeline.db):
+        return ("settings", "read only for this login", "")
+    if pipeline.access.manager:
+        return ("settings", "this login may change them", "")
+    return (
+        "settings",
+        "this login may change them",
+        "a rep who may write the meta table may name another team.toml: "
+        "grant reps SELECT only on meta",
+    )
 
 
 def _role(pipeline: Pipeline) -> tuple[str, str, str]:

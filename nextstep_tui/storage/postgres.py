@@ -83,3 +83,15 @@ def is_busy_error(error: BaseException) -> bool:
     return getattr(cause, "sqlstate", None) in BUSY_STATES or (
         getattr(error, "sqlstate", None) in BUSY_STATES
     )
+
+
+def may_write_settings(db: peewee.Database) -> bool:
+    """This login may change the ``meta`` table, where the database names
+    its team's rules: only the team's owner should."""
+    row = db.execute_sql(
+        "SELECT has_table_privilege('meta', 'INSERT') "
+        "OR has_table_privilege('meta', 'UPDATE') "
+        "OR has_table_privilege('meta', 'DELETE') "
+        "OR has_table_privilege('meta', 'TRUNCATE')"
+    ).fetchone()
+    return bool(row[0])

@@ -11,6 +11,7 @@ import pytest
 import nextstep_tui.config as config
 import nextstep_tui.team as team_module
 from nextstep_tui.cli import main
+from tests import pg_server
 
 GROUP = grp.getgrgid(os.getgid()).gr_name
 PEOPLE = {"ann", "bob", "maria"}  # logins of the server, as the tests have it
@@ -254,3 +255,32 @@ def test_small_words_of_the_team_commands(
     assert code == 1 and "Name the rep" in err
     code, out, _ = run(capsys, "cohorts")
     assert out.splitlines()[-1] == "(months in Europe/Paris)"
+
+
+def test_a_team_moved_to_postgresql_keeps_its_rules(
+    team: Path,
+    pg: pg_server.Server,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    login(monkeypatch, "ann")
+    add(capsys, "Acme")
+    login(monkeypatch, "bob")
+    add(capsys, "Globex")
+    login(monkeypatch, "maria")
+    url = pg.new_database()
+    code, _, err = run(capsys, "migrate-to", url)
+    assert code == 0, err
+
+    monkeypatch.setenv("NEXTSTEP_DB", url)
+    login(monkeypatch, "ann")
+    code, out, _ = run(capsys, "list")
+    assert "Acme" in out and "Globex" not in out
+    # The test server's login may write everything: a rep's doctor says so.
+    code, out, _ = run(capsys, "doctor")
+    assert code == 1 and "role:        rep" in out
+    assert "grant reps SELECT only on meta" in out
+    login(monkeypatch, "maria")
+    code, out, _ = run(capsys, "doctor")
+    assert "settings:    this login may change them\n" in out
+    assert "grant reps" not in out
