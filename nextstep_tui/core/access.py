@@ -33,13 +33,18 @@ class Access:
         return self.sees_all or owner == self.rep
 
     def check_sees(self, lead_id: int, owner: str) -> None:
-        """Another rep's lead is, to a rep, not in their pipeline (whose it
-        is stays untold)."""
+        """Another rep's lead is, to a rep, not in their pipeline: neither
+        whose it is nor whether it exists is told."""
         if not self.may_change(owner):
-            raise NotFound(
-                f"Lead {lead_id} is not in your pipeline; you see and change "
-                "only your own leads."
-            )
+            raise self.missing(lead_id)
+
+    def missing(self, lead_id: int) -> NotFound:
+        if self.sees_all:
+            return NotFound(f"No lead with id {lead_id}.")
+        return NotFound(
+            f"Lead {lead_id} is not in your pipeline; you see and change only "
+            "your own leads."
+        )
 
     def check_changes(self, lead_id: int, owner: str) -> None:
         self.check_sees(lead_id, owner)

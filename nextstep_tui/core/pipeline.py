@@ -23,7 +23,6 @@ from nextstep_tui.core.errors import (
     Conflict,
     InvalidInput,
     NextstepError,
-    NotFound,
     StorageError,
     WrongState,
 )
@@ -372,7 +371,7 @@ class Pipeline:
     def get(self, lead_id: int) -> Lead:
         row = LeadRow.get_or_none(LeadRow.id == lead_id)
         if row is None:
-            raise NotFound(f"No lead with id {lead_id}.")
+            raise self.access.missing(lead_id)
         self.access.check_sees(lead_id, row.owner)
         return self._lead(row)
 
@@ -565,7 +564,7 @@ class Pipeline:
     def _row(self, lead_id: int, expected_version: int | None) -> LeadRow:
         row = LeadRow.get_or_none(LeadRow.id == lead_id)
         if row is None:
-            raise NotFound(f"No lead with id {lead_id}.")
+            raise self.access.missing(lead_id)
         self.access.check_changes(lead_id, row.owner)
         if expected_version is not None and row.version != expected_version:
             self._changed_meanwhile(row)

@@ -56,8 +56,14 @@ def test_a_rep_sees_and_changes_only_their_own(as_rep: As) -> None:
     assert [lead.id for lead in ann.rows()] == [anns]
     assert [lead.id for lead in bob.rows()] == [bobs]
     assert ann.health().open == 1
-    with pytest.raises(NotFound):
+    with pytest.raises(NotFound) as other:
         ann.get(bobs)
+    with pytest.raises(NotFound) as nobodys:
+        ann.get(bobs + 1000)
+    # The same words: neither whose it is nor whether it exists.
+    assert str(other.value).replace(str(bobs), "N") == str(nobodys.value).replace(
+        str(bobs + 1000), "N"
+    )
     with pytest.raises(NotFound):
         ann.history(bobs)
     with pytest.raises(NotFound, match="not in your pipeline; you see and change"):
