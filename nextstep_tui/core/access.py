@@ -46,16 +46,14 @@ class Access:
             "your own leads."
         )
 
-    def check_changes(self, lead_id: int, owner: str) -> None:
-        self.check_sees(lead_id, owner)
-
     def check_owner(self, owner: str) -> None:
         """``owner`` may be given a lead by this rep (adding or importing)."""
         if owner == self.rep:
             return
         if not self.may_change(owner):
             raise WrongState(
-                f"Only a manager can give a lead to {owner}; yours are {self.rep}'s."
+                f"Only a manager can give a lead to {owner}; the leads you add "
+                "are yours."
             )
         if self.members and owner not in self.members:
             raise InvalidInput(f"{owner} is not in the team {self.team}.")

@@ -565,7 +565,7 @@ class Pipeline:
         row = LeadRow.get_or_none(LeadRow.id == lead_id)
         if row is None:
             raise self.access.missing(lead_id)
-        self.access.check_changes(lead_id, row.owner)
+        self.access.check_sees(lead_id, row.owner)
         if expected_version is not None and row.version != expected_version:
             self._changed_meanwhile(row)
         return row
