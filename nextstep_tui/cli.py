@@ -750,8 +750,8 @@ def _line(lead: Lead, pipeline: Pipeline) -> str:
     head = f"#{lead.id:<5} {_safe(lead.name)}"
     if lead.company:
         head += f" ({_safe(lead.company)})"
-    if pipeline.access.team is not None and pipeline.owner is None:
-        head += f" [{_safe(lead.owner)}]"  # several reps' leads: whose
+    if pipeline.several_reps:
+        head += f" [{_safe(lead.owner)}]"
     step = lead.step
     if step is None:
         return f"{head}  [{lead.state.value}]"

@@ -339,6 +339,11 @@ class Pipeline:
             )
         self.owner = owner
 
+    @property
+    def several_reps(self) -> bool:
+        """The leads shown are several reps': everyone's in a team."""
+        return self.access.team is not None and self.owner is None
+
     def reps(self) -> list[tuple[str, int]]:
         """The owners of open leads the rep may see, with how many each."""
         query = (

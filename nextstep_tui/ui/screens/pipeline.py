@@ -147,8 +147,8 @@ class PipelineScreen(LeadListView):
             compact=True,
         )
         yield LeadList(
-            step_columns(self._several_reps()),
-            step_cells(pipeline.now, pipeline.zone, self._several_reps()),
+            step_columns(pipeline.several_reps),
+            step_cells(pipeline.now, pipeline.zone, pipeline.several_reps),
             self._source(),
             empty_text=EMPTY[self.section],
             id="leads",
@@ -201,7 +201,7 @@ class PipelineScreen(LeadListView):
     @on(LeadList.Highlighted)
     def show_summary(self, message: LeadList.Highlighted) -> None:
         lead = self.lead_list.lead
-        threshold, several = self.pipeline.hopium_threshold, self._several_reps()
+        threshold, several = self.pipeline.hopium_threshold, self.pipeline.several_reps
         text = lead_summary(lead, threshold, several) if lead else ""
         self.query_one("#summary", Static).update(Content(text))
 
@@ -247,10 +247,6 @@ class PipelineScreen(LeadListView):
 
     # -- whose pipeline (a team's manager) -------------------------------------
 
-    def _several_reps(self) -> bool:
-        """Several reps' leads are listed: each row names its rep."""
-        return self.pipeline.access.team is not None and self.pipeline.owner is None
-
     def _whose(self) -> str:
         access = self.pipeline.access
         if access.team is None:
@@ -273,7 +269,7 @@ class PipelineScreen(LeadListView):
         if rep is None:
             return
         self.pipeline.view_rep(rep or None)
-        several = self._several_reps()
+        several = self.pipeline.several_reps
         self.lead_list.columns = step_columns(several)
         self.lead_list.cells = step_cells(
             self.pipeline.now, self.pipeline.zone, several
