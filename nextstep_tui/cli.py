@@ -304,7 +304,8 @@ def run_team_show(args: argparse.Namespace, settings: Settings) -> int:
     pipeline = open_pipeline(settings, create=False)
     access = pipeline.access
     if access.team is None:
-        print(f"{_safe(settings.database)} is a personal database: all yours.")
+        shown = _safe(_without_password(settings.database))
+        print(f"{shown} is a personal database: all yours.")
         return 0
     part = "a manager" if access.manager else "a rep"
     print(f"team:     {_safe(access.team)}")

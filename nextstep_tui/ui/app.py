@@ -205,7 +205,9 @@ def run(settings: Settings) -> int:
         return 2
     log_path = configure_logging(settings.log_dir)
     pipeline = open_pipeline(settings)
-    log.info("started on %s", settings.database)
+    from nextstep_tui.storage.database import without_password  # for the log
+
+    log.info("started on %s", without_password(settings.database))
     app = NextstepApp(pipeline, log_path=log_path)
     app.watch_terminal()
     try:
