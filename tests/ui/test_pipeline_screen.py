@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -588,3 +589,25 @@ def test_logging_goes_to_a_file_and_never_the_terminal(tmp_path: Path) -> None:
         for handler in root.handlers:
             handler.close()
         root.handlers[:], root.level = saved[0], saved[1]
+
+
+async def test_a_key_before_the_rows_arrive_acts_once_they_do(
+    make_app: AppMaker, seeded: Seeded, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fast typist's d, pressed while the first page is still being read,
+    opens the step editor on the first lead instead of being lost."""
+    from nextstep_tui.ui.screens.step_editor import StepEditor
+
+    slow_read = LeadList._read_around
+
+    def late(self: LeadList, *args: object) -> None:
+        time.sleep(0.3)
+        slow_read(self, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(LeadList, "_read_around", late)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("d")
+        assert not lead_list(app).loaded  # the key came first
+        assert await until(pilot, lambda: isinstance(app.screen, StepEditor))
+        assert "No lead is selected." not in app.told

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from textual.events import ScreenResume
 from textual.screen import Screen
 
@@ -46,22 +48,36 @@ class LeadListView(PipelineView):
     def __init__(self) -> None:
         super().__init__()
         self.flows = LeadFlows(self)
+        # Lead keys pressed before the list's rows arrive: a fast typist's
+        # keys act once there is a lead to act on, not "no lead selected".
+        self._waiting: list[Callable[[int | None], None]] = []
 
     @property
     def lead_list(self) -> LeadList:
         return self.query_one(LeadList)
 
+    def on_lead_list_reloaded(self, message: LeadList.Reloaded) -> None:
+        waiting, self._waiting = self._waiting, []
+        for action in waiting:
+            action(self.lead_list.lead_id)
+
+    def _on_lead(self, action: Callable[[int | None], None]) -> None:
+        if self.lead_list.loaded:
+            action(self.lead_list.lead_id)
+        else:
+            self._waiting.append(action)
+
     def action_open(self) -> None:
-        self.flows.open(self.lead_list.lead_id)
+        self._on_lead(self.flows.open)
 
     def action_done(self) -> None:
-        self.flows.done(self.lead_list.lead_id)
+        self._on_lead(self.flows.done)
 
     def action_postpone(self) -> None:
-        self.flows.postpone(self.lead_list.lead_id)
+        self._on_lead(self.flows.postpone)
 
     def action_drop(self) -> None:
-        self.flows.drop(self.lead_list.lead_id)
+        self._on_lead(self.flows.drop)
 
     def action_win(self) -> None:
-        self.flows.win(self.lead_list.lead_id)
+        self._on_lead(self.flows.win)
