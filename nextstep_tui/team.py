@@ -30,7 +30,8 @@ import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+
+import peewee
 
 from nextstep_tui.config import valid_zone
 from nextstep_tui.core.access import Access
@@ -67,13 +68,13 @@ class Team:
     def target_of(self, rep: str) -> int | None:
         return self.targets.get(rep, self.target)
 
-    def is_manager(self, rep: str, groups: Iterator[str] | None = None) -> bool:
+    def is_manager(self, rep: str) -> bool:
         """``rep`` manages: named in the file, or in the managers' group."""
         if rep in self.managers:
             return True
         if self.manager_group is None:
             return False
-        return self.manager_group in set(groups or groups_of(rep))
+        return self.manager_group in set(groups_of(rep))
 
     def members(self) -> frozenset[str]:
         """The group's logins (listed, or with it as their own group) and
@@ -322,12 +323,12 @@ def _give(path: Path, gid: int, mode: int) -> None:
 def team_warnings(team: Team) -> list[str]:
     """What would keep the team from working, said once it is made."""
     warnings = []
-    if not members_of_group(team.group):
+    in_group = members_of_group(team.group)
+    if not in_group:
         warnings.append(
             f"the group {team.group} has no members yet: add the reps "
             f"(usermod -aG {team.group} LOGIN); they log in again after."
         )
-    in_group = members_of_group(team.group)
     for name in team.managers:
         if name not in in_group:
             warnings.append(f"{name} manages but is not in {team.group}: add them.")
@@ -391,9 +392,9 @@ def check_rights(team: Team) -> list[tuple[str, str, str]]:
     return facts
 
 
-def team_config_for(target: str, db: Any) -> Path | None:
-    """The ``team.toml`` whose rules apply to the database ``target``
-    opened as ``db``; None for a personal database.
+def team_for(target: str, db: peewee.Database) -> Team | None:
+    """The team whose rules apply to the database ``target`` opened as
+    ``db``, its ``team.toml`` read once; None for a personal database.
 
     For a file, the one beside it (links resolved) that names it; a file
     that remembers a team but has none beside it was copied or linked away
@@ -404,13 +405,13 @@ def team_config_for(target: str, db: Any) -> Path | None:
     remembered = team_file(db)
     path = database_file(target)
     if path is None:
-        return remembered
+        return load_team(remembered) if remembered is not None else None
     real = path.resolve()
     beside = real.parent / CONFIG_NAME
     if beside.exists():
         team = load_team(beside)
         if Path(team.database).resolve() == real:
-            return beside
+            return team
     if remembered is None:
         return None
     if remembered.parent == real.parent:

@@ -846,15 +846,17 @@ def open_pipeline(
     (a mistyped path must not look like an empty pipeline). A team's
     database brings its team's rules, however it was named.
     """
-    from nextstep_tui.team import load_team, team_config_for
+    from nextstep_tui.team import team_for
 
     db = open_database(settings.database, create=create)
     try:
-        config = team_config_for(settings.database, db)
-    except NextstepError:
+        team = team_for(settings.database, db)
+    except NextstepError as error:
         db.close()
+        if isinstance(error, InvalidInput):  # its team.toml: say whose it is
+            raise StorageError(f"This is a team's database, but: {error}") from None
         raise
-    if config is None:
+    if team is None:
         return Pipeline(
             db,
             rep=settings.rep,
@@ -864,11 +866,6 @@ def open_pipeline(
             owner=owner,
         )
 
-    try:
-        team = load_team(config)
-    except NextstepError as error:
-        db.close()
-        raise StorageError(f"This is a team's database, but: {error}") from None
     access = team.access_for(settings.rep)
     pipeline = Pipeline(
         db,

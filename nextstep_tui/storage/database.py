@@ -211,18 +211,11 @@ TEAM_KEY = "team_config"
 
 def remember_team(db: peewee.Database, config: Path) -> None:
     """Mark the database as a team's, with the path of its ``team.toml``."""
-    param = db.param
     with schema.write_transaction(db):
-        db.execute_sql(
-            f"INSERT INTO meta (key, value) VALUES ({param}, {param}) "
-            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            (TEAM_KEY, str(config)),
-        )
+        schema.write_setting(db, TEAM_KEY, str(config))
 
 
 def team_file(db: peewee.Database) -> Path | None:
     """The team configuration of a team database; None for a personal one."""
-    row = db.execute_sql(
-        f"SELECT value FROM meta WHERE key = {db.param}", (TEAM_KEY,)
-    ).fetchone()
-    return Path(row[0]) if row else None
+    config = schema.read_setting(db, TEAM_KEY)
+    return Path(config) if config is not None else None

@@ -702,13 +702,27 @@ def dialect(db: peewee.Database) -> str:
     raise StorageError(f"Unsupported database engine {type(db).__name__}.")
 
 
+def read_setting(db: peewee.Database, key: str) -> str | None:
+    """A value the database keeps about itself (the ``meta`` table)."""
+    row = db.execute_sql(
+        f"SELECT value FROM meta WHERE key = {db.param}", (key,)
+    ).fetchone()
+    return str(row[0]) if row else None
+
+
+def write_setting(db: peewee.Database, key: str, value: str) -> None:
+    db.execute_sql(
+        f"INSERT INTO meta (key, value) VALUES ({db.param}, {db.param}) "
+        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        (key, value),
+    )
+
+
 def current_version(db: peewee.Database) -> int:
     if not db.table_exists("meta"):
         return 0
-    row = db.execute_sql(
-        "SELECT value FROM meta WHERE key = 'schema_version'"
-    ).fetchone()
-    return int(row[0]) if row else 0
+    version = read_setting(db, "schema_version")
+    return int(version) if version is not None else 0
 
 
 def upgrade(db: peewee.Database, until: int = LATEST) -> int:
@@ -733,16 +747,8 @@ def upgrade(db: peewee.Database, until: int = LATEST) -> int:
         for number in range(version + 1, until + 1):
             migrations[number - 1](db)
         if until > version:
-            _set_version(db, until)
+            write_setting(db, "schema_version", str(until))
     return max(version, until)
-
-
-def _set_version(db: peewee.Database, version: int) -> None:
-    db.execute_sql(
-        f"INSERT INTO meta (key, value) VALUES ('schema_version', {db.param}) "
-        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        (str(version),),
-    )
 
 
 def write_transaction(db: peewee.Database) -> peewee._atomic:

@@ -26,6 +26,7 @@ from nextstep_tui.core.model import Health, State, StepInput
 from nextstep_tui.core.pipeline import Clock, Pipeline
 from nextstep_tui.core.when import When
 from nextstep_tui.storage.database import open_database, remove_database
+from nextstep_tui.storage.schema import write_setting
 from nextstep_tui.transfer.csv_import import ImportOptions, ImportResult, import_csv
 
 SAMPLE_FILE = "sales_pipeline.csv"
@@ -81,7 +82,7 @@ def build_demo(
     remove_database(path)
 
     db = open_database(str(path))
-    db.execute_sql("INSERT INTO meta (key, value) VALUES (?, ?)", (_MARK, "sample"))
+    write_setting(db, _MARK, "sample")
     pipeline = Pipeline(
         db,
         rep=settings.rep,

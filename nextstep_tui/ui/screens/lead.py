@@ -38,7 +38,7 @@ from nextstep_tui.ui.flows import (
 from nextstep_tui.ui.forms import attribute_states
 from nextstep_tui.ui.screens.base import PipelineView
 from nextstep_tui.ui.screens.cohorts import age_label
-from nextstep_tui.ui.screens.reps import RepPicker
+from nextstep_tui.ui.screens.reps import offer_reps
 from nextstep_tui.ui.widgets.key_line import KeyLine
 
 TIME_FORMAT = "YYYY-MM-DD HH:mm"
@@ -676,19 +676,13 @@ class LeadScreen(PipelineView):
         lead = self.lead
         if lead is None:
             return
-        try:
-            reps = self.pipeline.reps()
-        except Exception as error:
-            tell_failure(self.app, error)
-            return
 
         def chosen(rep: str | None) -> None:
             if rep:
                 self.reassign(rep, lead.version)
 
         title = f"Who takes {one_line(lead.name)}"
-        picker = RepPicker(title, reps, current=lead.owner)
-        self.app.call_from_thread(self.app.push_screen, picker, chosen)
+        offer_reps(self.app, self.pipeline, title, chosen, current=lead.owner)
 
     @work(thread=True, group="lead-write", exit_on_error=False)
     def reassign(self, rep: str, version: int) -> None:

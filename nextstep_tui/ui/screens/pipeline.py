@@ -15,7 +15,7 @@ from textual.widgets import Input, Static
 from nextstep_tui.core.model import Health, Lead, ListView, lacking_in_words
 from nextstep_tui.ui.flows import tell_failure
 from nextstep_tui.ui.screens.base import LeadListView
-from nextstep_tui.ui.screens.reps import RepPicker
+from nextstep_tui.ui.screens.reps import offer_reps
 from nextstep_tui.ui.widgets.health import HealthLine
 from nextstep_tui.ui.widgets.key_line import KeyLine
 from nextstep_tui.ui.widgets.lead_list import (
@@ -255,15 +255,14 @@ class PipelineScreen(LeadListView):
 
     @work(thread=True, exclusive=True, group="reps", exit_on_error=False)
     def action_choose_rep(self) -> None:
-        try:
-            reps = self.pipeline.reps()
-        except Exception as error:
-            tell_failure(self.app, error)
-            return
-        picker = RepPicker(
-            "Whose pipeline", reps, everyone=True, current=self.pipeline.owner
+        offer_reps(
+            self.app,
+            self.pipeline,
+            "Whose pipeline",
+            self.show_rep,
+            everyone=True,
+            current=self.pipeline.owner,
         )
-        self.app.call_from_thread(self.app.push_screen, picker, self.show_rep)
 
     def show_rep(self, rep: str | None) -> None:
         if rep is None:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 from textual import on
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
@@ -13,10 +14,32 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option, OptionDoesNotExist
 
+from nextstep_tui.core.pipeline import Pipeline
+from nextstep_tui.ui.flows import tell_failure
 from nextstep_tui.ui.widgets.key_line import KeyLine
 
 EVERYONE = ""
 """What the picker returns for "every rep"; None means it was left."""
+
+
+def offer_reps(
+    app: App[Any],
+    pipeline: Pipeline,
+    title: str,
+    chosen: Callable[[str | None], None],
+    *,
+    everyone: bool = False,
+    current: str | None = None,
+) -> None:
+    """From a worker thread: read the reps and their open leads, then let
+    the rep pick one in a ``RepPicker``; ``chosen`` gets the answer."""
+    try:
+        reps = pipeline.reps()
+    except Exception as error:  # told to the rep; logged if unexpected
+        tell_failure(app, error)
+        return
+    picker = RepPicker(title, reps, everyone=everyone, current=current)
+    app.call_from_thread(app.push_screen, picker, chosen)
 
 
 class RepPicker(ModalScreen[str | None]):
