@@ -484,11 +484,11 @@ def run_doctor(args: argparse.Namespace, settings: Settings) -> int:
 
     facts = []
     pipeline: Pipeline | None = None
+    path = database_file(settings.database)
     broken = getattr(args, "settings_error", None)
     if broken:
         facts.append(("settings", "cannot be read", broken))
     else:
-        path = database_file(settings.database)
         facts.append(("database", _without_password(settings.database), ""))
         try:
             pipeline = open_pipeline(settings, create=False)
@@ -497,7 +497,7 @@ def run_doctor(args: argparse.Namespace, settings: Settings) -> int:
             if path is not None and _can_see(path):
                 facts += file_facts(path)
     if pipeline is not None:
-        facts += diagnose(pipeline.db, database_file(settings.database))
+        facts += diagnose(pipeline.db, path)
     if not broken:
         facts += _team_facts(settings, pipeline)
     facts += [
