@@ -17,6 +17,7 @@ import peewee
 
 from nextstep_tui.core.errors import InvalidInput, StorageError
 from nextstep_tui.storage import schema
+from nextstep_tui.storage.database import TEAM_KEY
 
 # File systems on which SQLite's locks cannot be trusted (its own advice).
 NETWORK_FILESYSTEMS = {
@@ -32,7 +33,10 @@ def backup(db: peewee.Database, target: Path, progress: Progress | None = None) 
 
     Other sessions may keep writing meanwhile: the copy is one consistent
     moment, never a half-written file. The copy is private to its owner, and
-    an existing file is refused rather than overwritten.
+    an existing file is refused rather than overwritten. A team's copy no
+    longer names the team's rules: it opens as its maker's own (a manager's,
+    who sees every lead anyway), and put back in the team's folder it is the
+    team's again.
     """
     if not isinstance(db, peewee.SqliteDatabase):
         raise StorageError("Backups here are of SQLite databases only.")
@@ -42,7 +46,12 @@ def backup(db: peewee.Database, target: Path, progress: Progress | None = None) 
     if not target.parent.is_dir():
         raise InvalidInput(f"There is no folder {target.parent} to put it in.")
 
-    descriptor = os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    try:
+        descriptor = os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except OSError as error:
+        raise InvalidInput(
+            f"Cannot write the backup {target}: {error.strerror}."
+        ) from None
     os.close(descriptor)
     copy = sqlite3.connect(target)
     try:
@@ -52,6 +61,8 @@ def backup(db: peewee.Database, target: Path, progress: Progress | None = None) 
                 progress(total - remaining, total)
 
         db.connection().backup(copy, pages=1024, progress=step)
+        with copy:
+            copy.execute("DELETE FROM meta WHERE key = ?", (TEAM_KEY,))
     except BaseException:
         copy.close()
         target.unlink(missing_ok=True)

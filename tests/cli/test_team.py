@@ -284,3 +284,25 @@ def test_a_team_moved_to_postgresql_keeps_its_rules(
     code, out, _ = run(capsys, "doctor")
     assert "settings:    this login may change them\n" in out
     assert "grant reps" not in out
+
+
+def test_a_managers_backup_opens_as_their_own_and_refuses_a_closed_folder(
+    team: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    login(monkeypatch, "ann")
+    add(capsys, "Acme")
+    login(monkeypatch, "maria")
+    copy = team.parent / "copy.db"
+    code, _, err = run(capsys, "backup", str(copy))
+    assert code == 0, err
+    code, out, err = run(capsys, "--db", str(copy), "list")
+    assert code == 0, err
+    assert "Acme" in out and "[ann]" not in out  # a database of one's own
+
+    closed = team.parent / "closed"
+    closed.mkdir(mode=0o500)
+    if os.geteuid() == 0:  # root writes anywhere: make it a file's folder
+        closed = team / "team.toml"
+    code, _, err = run(capsys, "backup", str(closed / "copy.db"))
+    assert code == 1
+    assert err.startswith("nextstep: ") and "Traceback" not in err

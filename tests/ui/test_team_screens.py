@@ -159,6 +159,7 @@ async def test_a_lead_given_away_leaves_the_reps_screen(team_app: TeamApp) -> No
         await settle(pilot)
         await pilot.press("enter")  # Globex, Bob's
         assert await until(pilot, lambda: isinstance(app.screen, LeadScreen))
+        await settle(pilot)  # its first reading done, or the next cancels it
         screen = app.screen
         assert isinstance(screen, LeadScreen)
         maria = Pipeline(
@@ -186,3 +187,21 @@ async def test_cohorts_name_the_zone_their_months_are_counted_in(
         assert await until(pilot, lambda: isinstance(app.screen, CohortScreen))
         title = str(app.screen.query_one("#cohorts-title").render())
         assert title.endswith("(Asia/Tokyo)")
+
+
+async def test_j_and_k_move_in_the_rep_picker(team_app: TeamApp) -> None:
+    app = team_app("maria", True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")  # Acme, Ann's
+        assert await until(pilot, lambda: isinstance(app.screen, LeadScreen))
+        await settle(pilot)
+        await pilot.press("o")
+        assert await until(pilot, lambda: isinstance(app.screen, RepPicker))
+        await pilot.press("j", "j", "k", "enter")  # ann, bob, maria, bob
+        assert await until(pilot, lambda: "The lead is now bob's." in app.told)
+
+        await pilot.press("o")
+        assert await until(pilot, lambda: isinstance(app.screen, RepPicker))
+        await pilot.press("enter")  # the picker opens on the lead's own rep
+        assert await until(pilot, lambda: "The lead is already bob's." in app.told)

@@ -687,7 +687,7 @@ class LeadScreen(PipelineView):
     @work(thread=True, group="lead-write", exit_on_error=False)
     def reassign(self, rep: str, version: int) -> None:
         try:
-            self.pipeline.reassign(self.lead_id, rep, expected_version=version)
+            before = self.pipeline.reassign(self.lead_id, rep, expected_version=version)
         except Conflict:
             self.app.notify(CONFLICT_TEXT, severity="warning", markup=False, timeout=10)
             self.post_message(self.FieldsSaved(self.lead_id))
@@ -695,7 +695,8 @@ class LeadScreen(PipelineView):
         except Exception as error:  # told to the rep; logged if unexpected
             tell_failure(self.app, error)
             return
-        self.app.notify(f"The lead is now {one_line(rep)}'s.", markup=False)
+        told = "already" if before == rep else "now"
+        self.app.notify(f"The lead is {told} {one_line(rep)}'s.", markup=False)
         self.post_message(self.FieldsSaved(self.lead_id))
 
     @work(thread=True, group="lead-write", exit_on_error=False)

@@ -66,6 +66,8 @@ class RepPicker(ModalScreen[str | None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="rep_picker.cancel"),
+        Binding("j", "move('down')", "Down", show=False, id="rep_picker.down"),
+        Binding("k", "move('up')", "Up", show=False, id="rep_picker.up"),
     ]
 
     def __init__(
@@ -111,6 +113,14 @@ class RepPicker(ModalScreen[str | None]):
         event.stop()
         chosen = event.option.id or ""
         self.dismiss(EVERYONE if chosen == "\0" else chosen)
+
+    def action_move(self, way: str) -> None:
+        """j and k, as on every list of the app."""
+        options = self.query_one("#reps", OptionList)
+        if way == "down":
+            options.action_cursor_down()
+        else:
+            options.action_cursor_up()
 
     def action_cancel(self) -> None:
         self.dismiss(None)
