@@ -109,7 +109,7 @@ _ALIASES: dict[str, tuple[str, ...]] = {
         "lost time",
     ),
     "step": ("step", "next step", "nextstep", "next activity subject"),
-    "due": ("due", "next step date", "next activity date"),
+    "due": ("due", "due date", "next step date", "next activity date"),
     "agreed": ("agreed",),
     "advances": ("advances",),
     "postponed": ("postponed",),

@@ -212,6 +212,11 @@ def test_several_columns_feed_one_field_best_first() -> None:
     assert columns.unused == ("Color",)
 
 
+def test_a_due_date_column_is_the_steps_due_time() -> None:
+    columns = map_columns(["Name", "Next step", "Due date"])
+    assert columns.columns_of("due") == ("Due date",)
+
+
 def test_a_mapping_by_hand_wins_and_may_ignore() -> None:
     columns = map_columns(
         ["Title", "Notes", "Memo"], {"Memo": "notes", "Title": "ignore"}
