@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-import time
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -598,16 +598,18 @@ async def test_a_key_before_the_rows_arrive_acts_once_they_do(
     opens the step editor on the first lead instead of being lost."""
     from nextstep_tui.ui.screens.step_editor import StepEditor
 
-    slow_read = LeadList._read_around
+    read = LeadList._read_around
+    key_pressed = threading.Event()
 
-    def late(self: LeadList, *args: object) -> None:
-        time.sleep(0.3)
-        slow_read(self, *args)  # type: ignore[arg-type]
+    def after_the_key(self: LeadList, *args: object) -> None:
+        key_pressed.wait(10)
+        read(self, *args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(LeadList, "_read_around", late)
+    monkeypatch.setattr(LeadList, "_read_around", after_the_key)
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("d")
         assert not lead_list(app).loaded  # the key came first
+        key_pressed.set()
         assert await until(pilot, lambda: isinstance(app.screen, StepEditor))
         assert "No lead is selected." not in app.told
